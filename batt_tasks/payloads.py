@@ -1,0 +1,71 @@
+"""What travels between the stages: plain JSON-able dicts, so a Celery chain carries them as they are.
+
+A batch is one task's candidates; each stage fills in more of every candidate record and adds its
+own seconds to the batch's timings. Grids travel as lists of lists.
+"""
+
+import hashlib
+import json
+from typing import Literal, NotRequired, TypedDict
+
+from batt_tasks.data import ArcTask
+
+GridList = list[list[int]]
+SampleStatus = Literal["ok", "error", "timeout", "memory", "rejected"]
+CandidateStatus = SampleStatus
+
+
+class SampleRun(TypedDict):
+    """One candidate on one sample: what it returned, or why it did not."""
+
+    status: SampleStatus
+    output: GridList | None
+    error: str | None
+    seconds: float
+
+
+class CandidateRecord(TypedDict):
+    """One candidate, filled in stage by stage."""
+
+    source: str
+    origin: str
+    md5: NotRequired[str]
+    expression: NotRequired[str | None]
+    program: NotRequired[str]
+    size: NotRequired[int]
+    status: NotRequired[CandidateStatus]
+    error: NotRequired[str | None]
+    samples: NotRequired[list[SampleRun]]
+    scores: NotRequired[list[int | None]]
+    demo_score: NotRequired[float]
+    test_score: NotRequired[float | None]
+    demo_exact: NotRequired[bool]
+    test_exact: NotRequired[bool | None]
+
+
+class TaskPayload(TypedDict):
+    """A task in ARC's raw form plus its id and key (md5 of the grids): small enough to ride along."""
+
+    id: str
+    key: str
+    train: list[dict[str, GridList]]
+    test: list[dict[str, GridList | None]]
+
+
+class Batch(TypedDict):
+    """The unit of work of one chain: one task, some candidates, the seconds each stage took."""
+
+    run_id: int
+    batch_key: str
+    task: TaskPayload
+    candidates: list[CandidateRecord]
+    timings: dict[str, float]
+    worker: NotRequired[str]
+
+
+def task_payload(task: ArcTask) -> TaskPayload:
+    """A loaded task as it travels; its key is the md5 of its grids, test answers included."""
+    raw = task.to_json()
+    key = hashlib.md5(json.dumps(raw, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    test = [{"input": pair["input"], "output": pair.get("output")} for pair in raw["test"]]
+    return {"id": task.id, "key": key, "train": raw["train"], "test": test}

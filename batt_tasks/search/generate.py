@@ -1,0 +1,108 @@
+"""A first candidate generator: seed solvers, their mutations, and small typed compositions.
+
+Deterministic for a seed: the same task and seed give the same candidates in the same order.
+The order is cheap-and-likely first (the task's own seed, one-step transforms), so a small budget
+still tries the best bets.
+"""
+
+import ast
+import random
+from collections.abc import Iterator
+from itertools import islice, product
+
+from batt_tasks.data import ArcTask
+from batt_tasks.payloads import CandidateRecord
+from batt_tasks.search.signatures import grid_transforms, same_signature
+from batt_tasks.solvers import seed_sources
+from batt_tasks.stages.sandbox import Rejected, check_source
+
+SMALL_FACTORS = (2, 3)
+
+
+def generate(task: ArcTask, budget: int, seed: int) -> list[CandidateRecord]:
+    """Up to `budget` candidates for the task, in the order they should be tried."""
+    rng = random.Random(f"{seed}:{task.id}")
+    seeds = seed_sources()
+    own = [(task.id, seeds[task.id])] if task.id in seeds else []
+    others = [(task_id, source) for task_id, source in seeds.items() if task_id != task.id]
+    rng.shuffle(others)
+    streams = [
+        _seeds(own),
+        _compositions(task, depth=1),
+        _mutations(own, rng, per_seed=max(8, budget // 10)),
+        _seeds(others),
+        _compositions(task, depth=2),
+        _mutations(others, rng, per_seed=2),
+    ]
+    return list(islice((c for stream in streams for c in stream), budget))
+
+
+def task_colours(task: ArcTask) -> list[int]:
+    """Colours present in any demo grid, in order."""
+    present = {cell for pair in task.train for grid in pair for row in grid for cell in row}
+    return sorted(present)
+
+
+def _candidate(lines: list[str], origin: str) -> CandidateRecord:
+    body = "\n".join(f"    {line}" for line in lines)
+    return {"source": f"def solve(I):\n{body}\n    return O\n", "origin": origin}
+
+
+def _seeds(seeds: list[tuple[str, str]]) -> Iterator[CandidateRecord]:
+    for task_id, source in seeds:
+        yield {"source": source, "origin": f"seed:{task_id}"}
+
+
+def _steps(task: ArcTask) -> list[str]:
+    """One-call grid transforms as format strings over their input, constants filled in from the task."""
+    steps = [f"{name}({{}})" for name in grid_transforms()]
+    steps += [f"{name}({{}}, {k})" for name in grid_transforms((int,)) for k in SMALL_FACTORS]
+    colours = task_colours(task)
+    steps += [
+        f"{name}({{}}, {a}, {b})"
+        for name in grid_transforms((int, int))
+        for a, b in product(colours, colours)
+        if a != b
+    ]
+    return steps
+
+
+def _compositions(task: ArcTask, depth: int) -> Iterator[CandidateRecord]:
+    steps = _steps(task)
+    for chain in product(steps, repeat=depth):
+        lines, value = [], "I"
+        for index, step in enumerate(chain, start=1):
+            name = "O" if index == depth else f"x{index}"
+            lines.append(f"{name} = {step.format(value)}")
+            value = name
+        yield _candidate(lines, f"compose:{depth}")
+
+
+def _mutations(seeds: list[tuple[str, str]], rng: random.Random, per_seed: int) -> Iterator[CandidateRecord]:
+    for task_id, source in seeds:
+        try:
+            checked = check_source(source)
+        except Rejected:
+            continue
+        for _ in range(per_seed):
+            mutated = _mutate(checked.function, rng)
+            if mutated is not None:
+                yield {"source": mutated, "origin": f"mutate:{task_id}"}
+
+
+def _mutate(function: ast.FunctionDef, rng: random.Random) -> str | None:
+    """One random change: a constant moved by one, or a call's function swapped for one of the same type."""
+    tree = ast.parse(ast.unparse(function))
+    constants = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and type(n.value) is int]
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+    swaps = [(call, same_signature(call.func.id)) for call in calls]  # type: ignore[union-attr]
+    swaps = [(call, names) for call, names in swaps if names]
+    if constants and (not swaps or rng.random() < 0.5):
+        node = rng.choice(constants)
+        node.value = max(0, node.value + rng.choice((-1, 1)))
+    elif swaps:
+        call, names = rng.choice(swaps)
+        call.func = ast.Name(id=rng.choice(names), ctx=ast.Load())
+    else:
+        return None
+    return ast.unparse(tree) + "\n"

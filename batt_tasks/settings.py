@@ -1,0 +1,59 @@
+"""Every knob batt has, read from environment variables (prefix ``BATT_``) in one place.
+
+No broker URL means the embedded default: the stages run in this process and its sandbox children.
+No database URL means ``sqlite:///./batt.db``.
+"""
+
+import os
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+EMBEDDED_DATABASE_URL = "sqlite:///./batt.db"
+
+
+class Settings(BaseSettings):
+    """batt's configuration; each field is read from ``BATT_<FIELD>`` (case-insensitive)."""
+
+    model_config = SettingsConfigDict(env_prefix="BATT_", extra="ignore")
+
+    database_url: str = Field(EMBEDDED_DATABASE_URL, description="SQLAlchemy URL of the results database")
+    broker_url: str | None = Field(None, description="Celery broker URL (Redis); unset means embedded")
+    sample_timeout: float = Field(1.0, gt=0, description="seconds one candidate may run on one sample")
+    memory_cap_mb: int = Field(1024, gt=0, description="memory a candidate may allocate, in MiB")
+    batch_size: int = Field(64, ge=1, description="candidates per pipeline batch (one Celery chain each)")
+    score_backend: Literal["auto", "numpy", "cupy"] = Field("auto", description="array library for scoring")
+    sandbox_processes: int = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 1)),
+        ge=1,
+        description="long-lived child processes that run candidates in the embedded default",
+    )
+    budget: int = Field(200, ge=1, description="candidates generated per task")
+    seed: int = Field(0, description="seed of the candidate generator")
+
+    @property
+    def embedded(self) -> bool:
+        """True when no broker is configured: everything runs in this process tree."""
+        return not self.broker_url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
+
+
+def masked_url(url: str) -> str:
+    """The URL with any password replaced by ***, safe to print and log."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not an SQLAlchemy URL (a broker URL, say): mask by hand
+        scheme, sep, rest = url.partition("://")
+        credentials, at, host = rest.rpartition("@")
+        if not sep or not at or ":" not in credentials:
+            return url
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"

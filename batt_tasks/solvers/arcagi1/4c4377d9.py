@@ -1,0 +1,7 @@
+from batt_tasks.dsl import *
+
+
+def solve(I):
+    x1 = hmirror(I)
+    O = vconcat(x1, I)
+    return O

@@ -1,0 +1,6 @@
+from batt_tasks.dsl import *
+
+
+def solve(I):
+    O = upscale(I, THREE)
+    return O

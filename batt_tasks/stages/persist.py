@@ -1,0 +1,192 @@
+"""Persist: a batch's evaluations, solvers and stage timings, written as idempotent upserts.
+
+Evaluations are keyed on (run, task, solver md5) and timings on (run, batch, stage), so a chain that
+is delivered twice rewrites its own rows instead of adding new ones.
+"""
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from batt_tasks.db.models import Evaluation, Solver, StageTiming, Task
+from batt_tasks.db.session import session_scope
+from batt_tasks.payloads import Batch, CandidateRecord, TaskPayload
+
+
+def _insert(session: Session, model: type[Any]) -> Insert:
+    """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite spell it alike)."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(model)
+
+
+def save_task(session: Session, task: TaskPayload, source: str) -> None:
+    """Record a task's grids once; later runs of the same id keep the first copy."""
+    statement = _insert(session, Task).values(
+        key=task["key"],
+        id=task["id"],
+        source=source,
+        content={"train": task["train"], "test": task["test"]},
+        train_count=len(task["train"]),
+        test_count=len(task["test"]),
+    )
+    session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+
+
+def known_md5s(session: Session, task_key: str) -> set[str]:
+    """Solvers already evaluated on this task (these very grids) in any run."""
+    rows = session.scalars(select(Evaluation.solver_md5).where(Evaluation.task_key == task_key).distinct())
+    return set(rows)
+
+
+def reuse_evaluations(session: Session, run_id: int, task: TaskPayload, origins: dict[str, str]) -> int:
+    """Copy the latest earlier evaluation of each md5 into this run, marked as reused; returns the count."""
+    if not origins:
+        return 0
+    latest: dict[str, Evaluation] = {}
+    query = (
+        select(Evaluation)
+        .where(Evaluation.task_key == task["key"], Evaluation.solver_md5.in_(origins), Evaluation.run_id != run_id)
+        .order_by(Evaluation.id)
+    )
+    for evaluation in session.scalars(query):
+        latest[evaluation.solver_md5] = evaluation
+    rows = [
+        {
+            "run_id": run_id,
+            "task_key": task["key"],
+            "task_id": task["id"],
+            "solver_md5": md5,
+            "origin": origins[md5],
+            "status": old.status,
+            "error": old.error,
+            "demo_score": old.demo_score,
+            "test_score": old.test_score,
+            "demo_exact": old.demo_exact,
+            "test_exact": old.test_exact,
+            "samples": old.samples,
+            "seconds": 0.0,
+            "reused_from_run": old.reused_from_run or old.run_id,
+            "worker": old.worker,
+        }
+        for md5, old in latest.items()
+    ]
+    if rows:
+        statement = _insert(session, Evaluation).values(rows)
+        session.execute(statement.on_conflict_do_nothing(index_elements=["run_id", "task_key", "solver_md5"]))
+    return len(rows)
+
+
+def save_timing(
+    session: Session,
+    run_id: int,
+    task_id: str,
+    batch_key: str,
+    stage: str,
+    seconds: float,
+    items: int,
+    worker: str | None = None,
+) -> None:
+    """Upsert the seconds one stage spent on one batch."""
+    statement = _insert(session, StageTiming).values(
+        run_id=run_id,
+        task_id=task_id,
+        batch_key=batch_key,
+        stage=stage,
+        seconds=seconds,
+        items=items,
+        worker=worker,
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["run_id", "batch_key", "stage"],
+            set_={
+                "seconds": statement.excluded.seconds,
+                "items": statement.excluded["items"],
+                "worker": statement.excluded.worker,
+            },
+        )
+    )
+
+
+def persist_batch(batch: Batch, database_url: str) -> Batch:
+    """The persist stage: one transaction per batch; returns the batch with its persist seconds."""
+    started = time.perf_counter()
+    worker = batch.get("worker")
+    task_id = batch["task"]["id"]
+    with session_scope(database_url) as session:
+        _save_solvers(session, batch["candidates"])
+        _save_evaluations(session, batch["run_id"], batch["task"], batch["candidates"], worker)
+        timings = dict(batch["timings"])
+        timings["persist"] = time.perf_counter() - started
+        for stage, seconds in timings.items():
+            save_timing(
+                session, batch["run_id"], task_id, batch["batch_key"], stage, seconds, len(batch["candidates"]), worker
+            )
+    return {**batch, "timings": timings}
+
+
+def _save_solvers(session: Session, candidates: Iterable[CandidateRecord]) -> None:
+    rows = {
+        c["md5"]: {"md5": c["md5"], "expression": c["expression"], "program": c["program"], "size": c["size"]}
+        for c in candidates
+    }
+    if rows:
+        statement = _insert(session, Solver).values(list(rows.values()))
+        session.execute(statement.on_conflict_do_nothing(index_elements=["md5"]))
+
+
+def _save_evaluations(
+    session: Session, run_id: int, task: TaskPayload, candidates: Iterable[CandidateRecord], worker: str | None
+) -> None:
+    rows = {}
+    for c in candidates:
+        samples = [
+            {
+                "kind": "demo" if index < len(task["train"]) else "test",
+                "status": s["status"],
+                "score": score,
+                "error": s["error"],
+                "seconds": round(s["seconds"], 6),
+            }
+            for index, (s, score) in enumerate(zip(c["samples"], c["scores"], strict=True))
+        ]
+        rows[c["md5"]] = {
+            "run_id": run_id,
+            "task_key": task["key"],
+            "task_id": task["id"],
+            "solver_md5": c["md5"],
+            "origin": c["origin"][:200],
+            "status": c["status"],
+            "error": c["error"],
+            "demo_score": c["demo_score"],
+            "test_score": c["test_score"],
+            "demo_exact": c["demo_exact"],
+            "test_exact": c["test_exact"],
+            "samples": samples,
+            "seconds": sum(s["seconds"] for s in c["samples"]),
+            "worker": worker,
+        }
+    if not rows:
+        return
+    statement = _insert(session, Evaluation).values(list(rows.values()))
+    updated = {
+        name: statement.excluded[name]
+        for name in (
+            "status",
+            "error",
+            "demo_score",
+            "test_score",
+            "demo_exact",
+            "test_exact",
+            "samples",
+            "seconds",
+            "worker",
+            "origin",
+        )
+    }
+    session.execute(statement.on_conflict_do_update(index_elements=["run_id", "task_key", "solver_md5"], set_=updated))

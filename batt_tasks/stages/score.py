@@ -1,0 +1,120 @@
+"""Score: 0-1000 per sample against the expected grid, every output of a batch in one array operation.
+
+The formula, for an output O (h x w) and the expected grid E (H x W):
+
+    score = 1000                                         if O equals E
+    score = floor(100 * shape + 899 * cells)             otherwise
+    shape = ((h == H) + (w == W)) / 2                    agreement of the two sides
+    cells = matching cells / (max(h, H) * max(w, W))     cells equal at the same (i, j), over the union box
+
+so a near miss scores below 999 and only an exact grid reaches 1000; a candidate with no output scores 0.
+Demo and test samples are scored alike and kept apart; a solver is selected on demo scores alone.
+Grids are padded to 30 x 30 (outputs with -1, expected with -2, so padding never matches).
+"""
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from batt_tasks.payloads import Batch, CandidateRecord, GridList
+
+SIDE = 30
+EXACT = 1000
+
+
+@dataclass(frozen=True)
+class ScoreBackend:
+    """An array library with NumPy's interface: NumPy itself, or CuPy on the GPU this process owns."""
+
+    name: str
+    xp: ModuleType
+
+    def to_host(self, array: Any) -> np.ndarray:
+        return array.get() if self.name == "cupy" else np.asarray(array)
+
+
+def get_backend(choice: str = "auto") -> ScoreBackend:
+    """NumPy, or CuPy when asked for (or on auto, when a GPU is visible); CuPy is imported only here."""
+    if choice == "numpy" or (choice == "auto" and os.environ.get("CUDA_VISIBLE_DEVICES", "") in ("", "-1")):
+        return ScoreBackend("numpy", np)
+    try:
+        import cupy
+
+        cupy.cuda.runtime.getDeviceCount()
+    except Exception as error:
+        if choice == "cupy":
+            raise RuntimeError(f"score backend 'cupy' requested but unusable: {error}") from error
+        return ScoreBackend("numpy", np)
+    return ScoreBackend("cupy", cupy)
+
+
+def score_grids(outputs: Sequence[GridList | None], expected: Sequence[GridList], backend: ScoreBackend) -> list[int]:
+    """Scores of outputs[k] against expected[k], computed in one batch."""
+    if not outputs:
+        return []
+    host_outputs, output_shapes = _pad(outputs, -1)
+    host_expected, expected_shapes = _pad(expected, -2)
+    xp = backend.xp
+    out, exp = xp.asarray(host_outputs), xp.asarray(host_expected)
+    oh, ow = xp.asarray(output_shapes[:, 0]), xp.asarray(output_shapes[:, 1])
+    eh, ew = xp.asarray(expected_shapes[:, 0]), xp.asarray(expected_shapes[:, 1])
+    matching = (out == exp).sum(axis=(1, 2))
+    union = xp.maximum(oh, eh) * xp.maximum(ow, ew)
+    same_shape = (oh == eh) & (ow == ew)
+    exact = same_shape & (matching == eh * ew)
+    shape = ((oh == eh).astype(xp.float64) + (ow == ew).astype(xp.float64)) / 2
+    partial = xp.floor(100 * shape + 899 * matching / xp.maximum(union, 1)).astype(xp.int64)
+    scores = xp.where(exact, EXACT, partial)
+    return [int(score) for score in backend.to_host(scores)]
+
+
+def _pad(grids: Sequence[GridList | None], fill: int) -> tuple[np.ndarray, np.ndarray]:
+    """Grids stacked into an (n, 30, 30) int8 array, and their (height, width) pairs."""
+    stacked = np.full((len(grids), SIDE, SIDE), fill, dtype=np.int8)
+    shapes = np.zeros((len(grids), 2), dtype=np.int64)
+    for index, grid in enumerate(grids):
+        if grid:
+            array = np.asarray(grid, dtype=np.int8)[:SIDE, :SIDE]
+            stacked[index, : array.shape[0], : array.shape[1]] = array
+            shapes[index] = (len(grid), len(grid[0]))
+    return stacked, shapes
+
+
+def score_batch(batch: Batch, backend: ScoreBackend) -> Batch:
+    """The score stage: per-sample scores, demo and test means, and exactness, for every candidate."""
+    started = time.perf_counter()
+    expected = [pair["output"] for pair in [*batch["task"]["train"], *batch["task"]["test"]]]
+    demo_count = len(batch["task"]["train"])
+    known = [index for index, grid in enumerate(expected) if grid is not None]
+    outputs: list[GridList | None] = []
+    targets: list[GridList] = []
+    for candidate in batch["candidates"]:
+        samples = candidate.get("samples", [])
+        for index in known:
+            outputs.append(samples[index]["output"] if index < len(samples) else None)
+            targets.append(expected[index])  # type: ignore[arg-type]  # known: not None
+    flat = iter(score_grids(outputs, targets, backend))
+    candidates = [
+        _with_scores(c, [next(flat) if i in known else None for i in range(len(expected))], demo_count)
+        for c in batch["candidates"]
+    ]
+    timings = {**batch["timings"], "score": time.perf_counter() - started}
+    return {**batch, "candidates": candidates, "timings": timings}
+
+
+def _with_scores(candidate: CandidateRecord, scores: list[int | None], demo_count: int) -> CandidateRecord:
+    demo = [score or 0 for score in scores[:demo_count]]
+    test = [score for score in scores[demo_count:] if score is not None]
+    return {
+        **candidate,
+        "scores": scores,
+        "demo_score": sum(demo) / len(demo) if demo else 0.0,
+        "test_score": sum(test) / len(test) if test else None,
+        "demo_exact": bool(demo) and all(score == EXACT for score in demo),
+        "test_exact": all(score == EXACT for score in test) if test else None,
+    }

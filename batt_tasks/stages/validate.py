@@ -1,0 +1,155 @@
+"""Validate: run a candidate on every demo and test input, each under a timer that really stops it.
+
+The timer is SIGALRM in the process that runs the candidate, so this runs in a process's main
+thread: a sandbox child in the embedded default, a Celery prefork child when distributed. The
+interrupt raises inside the candidate's Python frames; a candidate stuck in C code is the owner's
+to kill (the sandbox pool's deadline, Celery's hard time limit). Memory is capped per process with
+RLIMIT_AS, so an allocation past the cap fails in the candidate, not in the machine.
+"""
+
+import gc
+import resource
+import signal
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from batt_tasks.dsl.types import Grid
+from batt_tasks.payloads import Batch, CandidateRecord, CandidateStatus, GridList, SampleRun
+from batt_tasks.stages.sandbox import Rejected, compile_solver
+
+MAX_SIDE = 30
+MAX_ERROR_CHARS = 300
+# Worst first: a candidate's status is the worst of its samples'.
+STATUS_RANK: dict[CandidateStatus, int] = {"ok": 0, "error": 1, "timeout": 2, "memory": 3, "rejected": 4}
+
+
+class SolverTimeout(BaseException):
+    """Raised by the timer inside a running candidate; a BaseException so no `except Exception` eats it."""
+
+
+class ProgramRunner(Protocol):
+    """Runs canonical programs on a task's inputs: in this process, or in a pool of sandbox children."""
+
+    def run_programs(self, programs: Sequence[str], inputs: Sequence[Grid]) -> list[list[SampleRun]]: ...
+
+
+def apply_memory_cap(cap_mb: int) -> None:
+    """Let this process grow by at most cap_mb MiB of address space from here on."""
+    with open("/proc/self/statm") as statm:
+        current = int(statm.read().split()[0]) * resource.getpagesize()
+    limit = current + cap_mb * 2**20
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+@contextmanager
+def sample_timer(seconds: float) -> Iterator[None]:
+    """Raise SolverTimeout in this (main) thread once `seconds` have passed."""
+
+    def expire(signum: int, frame: Any) -> None:
+        raise SolverTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_program(program: str, inputs: Sequence[Grid], timeout: float) -> list[SampleRun]:
+    """Run one canonical program on each input; never raises for anything the candidate does."""
+    try:
+        solver = compile_solver(program)
+    except Rejected as reason:
+        return [_failed("rejected", str(reason)) for _ in inputs]
+    return [run_sample(solver, grid, timeout) for grid in inputs]
+
+
+def run_sample(solver: Callable[[Grid], Any], grid: Grid, timeout: float) -> SampleRun:
+    """One candidate on one input: ok with the output grid, or the reason it has none."""
+    started = time.perf_counter()
+    try:
+        with sample_timer(timeout):
+            output = solver(grid)
+            grid_list = as_grid_list(output)
+    except SolverTimeout:
+        return _failed("timeout", f"no result within {timeout:g} s", started)
+    except MemoryError:
+        gc.collect()
+        return _failed("memory", "exceeded the memory cap", started)
+    except RecursionError:
+        return _failed("error", "RecursionError: recursion too deep", started)
+    except Exception as error:
+        return _failed("error", f"{type(error).__name__}: {error}"[:MAX_ERROR_CHARS], started)
+    return {"status": "ok", "output": grid_list, "error": None, "seconds": time.perf_counter() - started}
+
+
+def as_grid_list(value: object) -> GridList:
+    """The candidate's output as a list of rows; ValueError when it is not an ARC grid."""
+    if not isinstance(value, tuple | list) or not value:
+        raise ValueError(f"returned {type(value).__name__}, not a grid")
+    rows = [row for row in value if isinstance(row, tuple | list)]
+    if len(rows) != len(value) or not rows[0]:
+        raise ValueError("returned a value that is not a non-empty tuple of rows")
+    width = len(rows[0])
+    if len(rows) > MAX_SIDE or width > MAX_SIDE:
+        raise ValueError(f"returned a {len(rows)}x{width} grid, larger than {MAX_SIDE}x{MAX_SIDE}")
+    result: GridList = []
+    for row in rows:
+        if len(row) != width or not all(type(cell) is int and 0 <= cell <= 9 for cell in row):
+            raise ValueError("returned a grid that is ragged or holds values other than colours 0-9")
+        result.append(list(row))
+    return result
+
+
+def candidate_status(samples: Sequence[SampleRun]) -> tuple[CandidateStatus, str | None]:
+    """The worst sample status and the first error message that goes with it."""
+    worst: CandidateStatus = max((s["status"] for s in samples), key=STATUS_RANK.__getitem__, default="ok")
+    message = next((s["error"] for s in samples if s["status"] == worst), None)
+    return worst, message
+
+
+def task_inputs(batch: Batch) -> list[Grid]:
+    """Every demo input, then every test input, as DSL grids."""
+    pairs = [*batch["task"]["train"], *batch["task"]["test"]]
+    return [tuple(tuple(row) for row in pair["input"]) for pair in pairs if pair["input"] is not None]
+
+
+def validate_batch(batch: Batch, runner: ProgramRunner) -> Batch:
+    """The validate stage: run every candidate that passed inline on all of the task's inputs."""
+    started = time.perf_counter()
+    inputs = task_inputs(batch)
+    runnable = [c for c in batch["candidates"] if c.get("status") != "rejected"]
+    results = iter(runner.run_programs([c["program"] for c in runnable], inputs))
+    candidates: list[CandidateRecord] = []
+    for candidate in batch["candidates"]:
+        if candidate.get("status") == "rejected":
+            samples = [_failed("rejected", candidate.get("error")) for _ in inputs]
+            candidates.append({**candidate, "samples": samples})
+            continue
+        samples = next(results)
+        status, error = candidate_status(samples)
+        candidates.append({**candidate, "samples": samples, "status": status, "error": error})
+    timings = {**batch["timings"], "validate": time.perf_counter() - started}
+    return {**batch, "candidates": candidates, "timings": timings}
+
+
+class InProcessRunner:
+    """Runs candidates in the calling process: what a Celery prefork child does with its batch."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+
+    def run_programs(self, programs: Sequence[str], inputs: Sequence[Grid]) -> list[list[SampleRun]]:
+        return [run_program(program, inputs, self.timeout) for program in programs]
+
+
+def _failed(status: CandidateStatus, error: str | None, started: float | None = None) -> SampleRun:
+    seconds = time.perf_counter() - started if started is not None else 0.0
+    return {"status": status, "output": None, "error": error, "seconds": seconds}

@@ -1,0 +1,1 @@
+"""Alembic migrations: the schema's history. Installed as batt_tasks.migrations."""
