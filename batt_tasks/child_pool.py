@@ -13,7 +13,7 @@ import signal
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from types import TracebackType
@@ -24,7 +24,9 @@ from batt_tasks.stages.validate import apply_memory_cap, run_program
 
 # Time a child gets beyond the sum of its samples' timers before it is presumed stuck.
 GRACE_SECONDS = 2.0
-Job = tuple[int, str]
+# Programs sent to a child in one message; it answers each as soon as it is done, so the parent's
+# deadline still applies to one program at a time.
+CHUNK = 16
 
 
 def _child_main(connection: Connection, timeout: float, memory_cap_mb: int) -> None:
@@ -38,8 +40,9 @@ def _child_main(connection: Connection, timeout: float, memory_cap_mb: int) -> N
         kind, payload = message
         if kind == "inputs":
             inputs = payload
-        else:
-            connection.send(run_program(payload, inputs, timeout))
+            continue
+        for program in payload:
+            connection.send(run_program(program, inputs, timeout))
 
 
 @dataclass
@@ -47,7 +50,7 @@ class _Child:
     process: BaseProcess
     connection: Connection
     inputs_key: int | None = None
-    job: Job | None = None
+    jobs: list[int] = field(default_factory=list)  # indices sent and not yet answered, in order
     deadline: float = 0.0
 
 
@@ -75,56 +78,66 @@ class SandboxPool:
     def run_programs(self, programs: Sequence[str], inputs: Sequence[Grid]) -> list[list[SampleRun]]:
         """Each program's runs on the inputs, in the order given."""
         self._inputs_generation += 1  # children re-receive inputs once per call, not per program
-        inputs_key = self._inputs_generation
-        pending: deque[Job] = deque(enumerate(programs))
+        pending: deque[int] = deque(range(len(programs)))
         results: dict[int, list[SampleRun]] = {}
-        job_seconds = self.timeout * len(inputs) + GRACE_SECONDS
-        while pending or any(child.job for child in self._children):
+        program_seconds = self.timeout * len(inputs) + GRACE_SECONDS
+        share = max(1, min(CHUNK, len(programs) // len(self._children)))
+        while pending or any(child.jobs for child in self._children):
             for child in self._children:
-                if child.job is None and pending:
-                    self._send(child, pending.popleft(), inputs, inputs_key, job_seconds)
-            busy = [child for child in self._children if child.job is not None]
+                if not child.jobs and pending:
+                    chunk = [pending.popleft() for _ in range(min(share, len(pending)))]
+                    self._send(child, chunk, programs, inputs, program_seconds)
+            busy = [child for child in self._children if child.jobs]
             wait_for = max(0.0, min(child.deadline for child in busy) - time.monotonic())
             ready = wait([child.connection for child in busy], timeout=wait_for)
             for child in busy:
                 if child.connection in ready:
-                    self._collect(child, results, len(inputs))
+                    self._collect(child, results, pending, len(inputs), program_seconds)
                 elif time.monotonic() >= child.deadline:
-                    self._replace(child, results, len(inputs), "timeout", f"killed after {job_seconds:g} s")
+                    reason = f"killed after {program_seconds:g} s"
+                    self._replace(child, results, pending, len(inputs), "timeout", reason)
         return [results[index] for index in range(len(programs))]
 
-    def _send(self, child: _Child, job: Job, inputs: Sequence[Grid], key: int, seconds: float) -> None:
-        if child.inputs_key != key:
+    def _send(
+        self, child: _Child, chunk: list[int], programs: Sequence[str], inputs: Sequence[Grid], seconds: float
+    ) -> None:
+        if child.inputs_key != self._inputs_generation:
             child.connection.send(("inputs", inputs))
-            child.inputs_key = key
-        child.connection.send(("program", job[1]))
-        child.job = job
+            child.inputs_key = self._inputs_generation
+        child.connection.send(("programs", [programs[index] for index in chunk]))
+        child.jobs = chunk
         child.deadline = time.monotonic() + seconds
 
-    def _collect(self, child: _Child, results: dict[int, list[SampleRun]], samples: int) -> None:
-        assert child.job is not None
+    def _collect(
+        self, child: _Child, results: dict[int, list[SampleRun]], pending: deque[int], samples: int, seconds: float
+    ) -> None:
         try:
-            results[child.job[0]] = child.connection.recv()
-            child.job = None
+            while child.jobs and child.connection.poll():
+                results[child.jobs.pop(0)] = child.connection.recv()
+                child.deadline = time.monotonic() + seconds
         except (EOFError, OSError):
             child.process.join(1)
             code = child.process.exitcode
             status: CandidateStatus = "memory" if code == -signal.SIGKILL else "error"
-            reason = f"sandbox process died ({_describe_exit(code)})"
-            self._replace(child, results, samples, status, reason)
+            self._replace(child, results, pending, samples, status, f"sandbox process died ({_describe_exit(code)})")
 
     def _replace(
-        self, child: _Child, results: dict[int, list[SampleRun]], samples: int, status: CandidateStatus, reason: str
+        self,
+        child: _Child,
+        results: dict[int, list[SampleRun]],
+        pending: deque[int],
+        samples: int,
+        status: CandidateStatus,
+        reason: str,
     ) -> None:
-        assert child.job is not None
-        results[child.job[0]] = [
-            {"status": status, "output": None, "error": reason, "seconds": 0.0} for _ in range(samples)
-        ]
+        """The child's current program gets `status`; the rest of its chunk goes back to the queue."""
+        current, *unstarted = child.jobs
+        results[current] = [{"status": status, "output": None, "error": reason, "seconds": 0.0}] * samples
+        pending.extendleft(reversed(unstarted))
         child.process.kill()
         child.process.join()
         child.connection.close()
-        index = self._children.index(child)
-        self._children[index] = self._start_child()
+        self._children[self._children.index(child)] = self._start_child()
         self.replaced += 1
 
     def close(self) -> None:

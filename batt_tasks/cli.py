@@ -172,8 +172,10 @@ def _print_summary(summary: dict[str, Any]) -> None:
         ("  dropped: same text / same md5 / known", f"{dropped.get('textual', 0)} / {dropped.get('canonical', 0)}"
          f" / {dropped.get('known', 0)}"),
         ("evaluated (reused from earlier runs)", f"{summary['evaluated']} ({summary['reused']})"),
-        ("ok / errors / timeouts / memory / rejected",
-         f"{summary['ok']} / {summary['errors']} / {summary['timeouts']} / {summary['memory']} / {summary['rejected']}"),
+        (
+            "ok / errors / timeouts / memory / rejected",
+            " / ".join(str(summary[key]) for key in ("ok", "errors", "timeouts", "memory", "rejected")),
+        ),
         ("tasks solved (every demo exact)", summary["solved"]),
         ("tasks correct (test exact too)", summary["correct"]),
     ]

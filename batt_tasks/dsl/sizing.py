@@ -223,4 +223,5 @@ __all__ = [
     "vcut",
     "vsplit",
     "vupscale",
+    "width",
 ]

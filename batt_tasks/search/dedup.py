@@ -10,8 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from batt_tasks.payloads import CandidateRecord
-from batt_tasks.stages.inline import inline_source, text_md5
-from batt_tasks.stages.sandbox import Rejected
+from batt_tasks.stages.inline import inline_candidate
 
 
 @dataclass
@@ -43,12 +42,6 @@ def normalised_text(source: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def candidate_md5(source: str) -> str:
-    """The solver identity the pipeline will give this source (its source's md5 if it will be rejected)."""
-    try:
-        return inline_source(source).md5
-    except Rejected:
-        return text_md5(source.strip())
 
 
 def deduplicate(candidates: Iterable[CandidateRecord], known_md5s: set[str]) -> DedupResult:
@@ -62,7 +55,8 @@ def deduplicate(candidates: Iterable[CandidateRecord], known_md5s: set[str]) -> 
             result.counts.textual += 1
             continue
         texts.add(text)
-        md5 = candidate_md5(candidate["source"])
+        candidate = inline_candidate(candidate)  # the md5 is needed now; the chain reuses the canonical form
+        md5 = candidate["md5"]
         if md5 in md5s:
             result.counts.canonical += 1
             continue

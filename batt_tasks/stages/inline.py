@@ -50,7 +50,13 @@ def text_md5(text: str) -> str:
 
 
 def inline_candidate(candidate: CandidateRecord) -> CandidateRecord:
-    """Fill in md5, expression, program and size; a rejected candidate keeps its source and a reason."""
+    """Fill in md5, expression, program and size; a rejected candidate keeps its source and a reason.
+
+    A candidate that arrives already canonical (the producer's dedup inlines to learn the md5) is kept
+    as it is: validate's sandbox checks its program again before it runs.
+    """
+    if "md5" in candidate and "program" in candidate:
+        return candidate
     try:
         inlined = inline_source(candidate["source"])
     except Rejected as reason:

@@ -18,23 +18,27 @@ from batt_tasks.payloads import Batch, CandidateRecord, TaskPayload
 
 
 def _insert(session: Session, model: type[Any]) -> Insert:
-    """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite spell it alike)."""
+    """The dialect's INSERT on the model's table, which knows ON CONFLICT (PostgreSQL and SQLite alike).
+
+    Statements are executed with a list of rows (executemany), never with rows baked into VALUES:
+    the compiled statement is then cached and reused by every batch.
+    """
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model)
+    return module.insert(model.__table__)
 
 
 def save_task(session: Session, task: TaskPayload, source: str) -> None:
     """Record a task's grids once; later runs of the same id keep the first copy."""
-    statement = _insert(session, Task).values(
-        key=task["key"],
-        id=task["id"],
-        source=source,
-        content={"train": task["train"], "test": task["test"]},
-        train_count=len(task["train"]),
-        test_count=len(task["test"]),
-    )
-    session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+    row = {
+        "key": task["key"],
+        "id": task["id"],
+        "source": source,
+        "content": {"train": task["train"], "test": task["test"]},
+        "train_count": len(task["train"]),
+        "test_count": len(task["test"]),
+    }
+    session.execute(_insert(session, Task).on_conflict_do_nothing(index_elements=["key"]), [row])
 
 
 def known_md5s(session: Session, task_key: str) -> set[str]:
@@ -76,8 +80,10 @@ def reuse_evaluations(session: Session, run_id: int, task: TaskPayload, origins:
         for md5, old in latest.items()
     ]
     if rows:
-        statement = _insert(session, Evaluation).values(rows)
-        session.execute(statement.on_conflict_do_nothing(index_elements=["run_id", "task_key", "solver_md5"]))
+        statement = _insert(session, Evaluation).on_conflict_do_nothing(
+            index_elements=["run_id", "task_key", "solver_md5"]
+        )
+        session.execute(statement, rows)
     return len(rows)
 
 
@@ -92,25 +98,21 @@ def save_timing(
     worker: str | None = None,
 ) -> None:
     """Upsert the seconds one stage spent on one batch."""
-    statement = _insert(session, StageTiming).values(
-        run_id=run_id,
-        task_id=task_id,
-        batch_key=batch_key,
-        stage=stage,
-        seconds=seconds,
-        items=items,
-        worker=worker,
+    row = {
+        "run_id": run_id,
+        "task_id": task_id,
+        "batch_key": batch_key,
+        "stage": stage,
+        "seconds": seconds,
+        "items": items,
+        "worker": worker,
+    }
+    statement = _insert(session, StageTiming)
+    statement = statement.on_conflict_do_update(
+        index_elements=["run_id", "batch_key", "stage"],
+        set_={name: statement.excluded[name] for name in ("seconds", "items", "worker")},
     )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["run_id", "batch_key", "stage"],
-            set_={
-                "seconds": statement.excluded.seconds,
-                "items": statement.excluded["items"],
-                "worker": statement.excluded.worker,
-            },
-        )
-    )
+    session.execute(statement, [row])
 
 
 def persist_batch(batch: Batch, database_url: str) -> Batch:
@@ -136,8 +138,7 @@ def _save_solvers(session: Session, candidates: Iterable[CandidateRecord]) -> No
         for c in candidates
     }
     if rows:
-        statement = _insert(session, Solver).values(list(rows.values()))
-        session.execute(statement.on_conflict_do_nothing(index_elements=["md5"]))
+        session.execute(_insert(session, Solver).on_conflict_do_nothing(index_elements=["md5"]), list(rows.values()))
 
 
 def _save_evaluations(
@@ -173,7 +174,7 @@ def _save_evaluations(
         }
     if not rows:
         return
-    statement = _insert(session, Evaluation).values(list(rows.values()))
+    statement = _insert(session, Evaluation)
     updated = {
         name: statement.excluded[name]
         for name in (
@@ -189,4 +190,5 @@ def _save_evaluations(
             "origin",
         )
     }
-    session.execute(statement.on_conflict_do_update(index_elements=["run_id", "task_key", "solver_md5"], set_=updated))
+    upsert = statement.on_conflict_do_update(index_elements=["run_id", "task_key", "solver_md5"], set_=updated)
+    session.execute(upsert, list(rows.values()))

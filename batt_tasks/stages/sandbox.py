@@ -18,7 +18,6 @@ from batt_tasks.dsl.types import Grid
 INPUT_NAME = "I"
 FUNCTION_NAME = "solve"
 MAX_STATEMENTS = 200
-MAX_NODES = 5000
 MAX_SOURCE_CHARS = 100_000
 
 
@@ -75,9 +74,6 @@ def check_function(function: ast.FunctionDef) -> CheckedProgram:
         raise Rejected("the program must end with 'return <expression>'")
     if len(body) > MAX_STATEMENTS:
         raise Rejected(f"{len(body)} statements, more than {MAX_STATEMENTS}")
-    node_count = sum(1 for _ in ast.walk(function))
-    if node_count > MAX_NODES:
-        raise Rejected(f"{node_count} syntax nodes, more than {MAX_NODES}")
     defined = {INPUT_NAME}
     assignments: list[tuple[str, ast.expr]] = []
     for statement in body[:-1]:

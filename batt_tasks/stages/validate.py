@@ -20,6 +20,8 @@ from batt_tasks.payloads import Batch, CandidateRecord, CandidateStatus, GridLis
 from batt_tasks.stages.sandbox import Rejected, compile_solver
 
 MAX_SIDE = 30
+COLOURS = frozenset(range(10))
+INT_ONLY = {int}  # 1.0 and True are in COLOURS (they hash like 1) but are no colours
 MAX_ERROR_CHARS = 300
 # Worst first: a candidate's status is the worst of its samples'.
 STATUS_RANK: dict[CandidateStatus, int] = {"ok": 0, "error": 1, "timeout": 2, "memory": 3, "rejected": 4}
@@ -102,7 +104,7 @@ def as_grid_list(value: object) -> GridList:
         raise ValueError(f"returned a {len(rows)}x{width} grid, larger than {MAX_SIDE}x{MAX_SIDE}")
     result: GridList = []
     for row in rows:
-        if len(row) != width or not all(type(cell) is int and 0 <= cell <= 9 for cell in row):
+        if len(row) != width or not COLOURS.issuperset(row) or set(map(type, row)) != INT_ONLY:
             raise ValueError("returned a grid that is ragged or holds values other than colours 0-9")
         result.append(list(row))
     return result

