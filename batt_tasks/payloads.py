@@ -6,11 +6,15 @@ own seconds to the batch's timings. Grids travel as lists of lists.
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Literal, NotRequired, TypedDict
 
 from batt_tasks.data import ArcTask
 
 GridList = list[list[int]]
+# An output grid on the wire: its rows as digit strings joined by "|" ("012|345" is 2 x 3). A tenth
+# of the JSON of nested lists, and NumPy reads it without a Python loop over cells.
+GridText = str
 SampleStatus = Literal["ok", "error", "timeout", "memory", "rejected"]
 CandidateStatus = SampleStatus
 
@@ -19,7 +23,7 @@ class SampleRun(TypedDict):
     """One candidate on one sample: what it returned, or why it did not."""
 
     status: SampleStatus
-    output: GridList | None
+    output: GridText | None
     error: str | None
     seconds: float
 
@@ -69,3 +73,13 @@ def task_payload(task: ArcTask) -> TaskPayload:
     key = hashlib.md5(json.dumps(raw, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     test = [{"input": pair["input"], "output": pair.get("output")} for pair in raw["test"]]
     return {"id": task.id, "key": key, "train": raw["train"], "test": test}
+
+
+def grid_text(rows: Sequence[Sequence[int]]) -> GridText:
+    """A grid of colours 0-9 as its wire text."""
+    return "|".join("".join(map(str, row)) for row in rows)
+
+
+def grid_rows(text: GridText) -> GridList:
+    """The wire text back as a list of rows."""
+    return [[int(cell) for cell in row] for row in text.split("|")]

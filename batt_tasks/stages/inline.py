@@ -71,6 +71,7 @@ def inline_candidate(candidate: CandidateRecord) -> CandidateRecord:
         }
     return {
         **candidate,
+        "source": "",  # the canonical program replaces it; only a rejected candidate keeps its source
         "md5": inlined.md5,
         "expression": inlined.expression,
         "program": inlined.program,

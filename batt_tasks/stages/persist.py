@@ -8,11 +8,11 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from batt_tasks.db.models import Evaluation, Solver, StageTiming, Task
+from batt_tasks.db.models import Evaluation, Run, Solver, StageTiming, Task, utc_now
 from batt_tasks.db.session import session_scope
 from batt_tasks.payloads import Batch, CandidateRecord, TaskPayload
 
@@ -192,3 +192,19 @@ def _save_evaluations(
     }
     upsert = statement.on_conflict_do_update(index_elements=["run_id", "task_key", "solver_md5"], set_=updated)
     session.execute(upsert, list(rows.values()))
+
+
+def fresh_evaluations(session: Session, run_id: int) -> int:
+    """Evaluations this run made itself (not reused from an earlier run)."""
+    query = select(func.count()).where(Evaluation.run_id == run_id, Evaluation.reused_from_run.is_(None))
+    return session.scalar(query) or 0
+
+
+def mark_finished_if_complete(session: Session, run_id: int) -> bool:
+    """Mark a distributed run finished once every candidate that survived dedup has its row."""
+    run = session.get_one(Run, run_id, with_for_update=session.get_bind().dialect.name == "postgresql")
+    if run.status != "running" or fresh_evaluations(session, run_id) < run.after_dedup:
+        return run.status == "finished"
+    run.status = "finished"
+    run.finished_at = utc_now()
+    return True

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from batt_tasks.payloads import Batch, CandidateRecord, GridList
+from batt_tasks.payloads import Batch, CandidateRecord, GridList, GridText
 
 SIDE = 30
 EXACT = 1000
@@ -53,7 +53,9 @@ def get_backend(choice: str = "auto") -> ScoreBackend:
     return ScoreBackend("cupy", cupy)
 
 
-def score_grids(outputs: Sequence[GridList | None], expected: Sequence[GridList], backend: ScoreBackend) -> list[int]:
+def score_grids(
+    outputs: Sequence[GridList | GridText | None], expected: Sequence[GridList], backend: ScoreBackend
+) -> list[int]:
     """Scores of outputs[k] against expected[k], computed in one batch."""
     if not outputs:
         return []
@@ -73,15 +75,21 @@ def score_grids(outputs: Sequence[GridList | None], expected: Sequence[GridList]
     return [int(score) for score in backend.to_host(scores)]
 
 
-def _pad(grids: Sequence[GridList | None], fill: int) -> tuple[np.ndarray, np.ndarray]:
-    """Grids stacked into an (n, 30, 30) int8 array, and their (height, width) pairs."""
+def _pad(grids: Sequence[GridList | GridText | None], fill: int) -> tuple[np.ndarray, np.ndarray]:
+    """Grids (lists of rows or wire text) stacked into an (n, 30, 30) int8 array, and their (height, width)."""
     stacked = np.full((len(grids), SIDE, SIDE), fill, dtype=np.int8)
     shapes = np.zeros((len(grids), 2), dtype=np.int64)
     for index, grid in enumerate(grids):
-        if grid:
-            array = np.asarray(grid, dtype=np.int8)[:SIDE, :SIDE]
-            stacked[index, : array.shape[0], : array.shape[1]] = array
-            shapes[index] = (len(grid), len(grid[0]))
+        if not grid:
+            continue
+        if isinstance(grid, str):
+            height = grid.count("|") + 1
+            array = (np.frombuffer(grid.replace("|", "").encode(), dtype=np.uint8) - ord("0")).reshape(height, -1)
+        else:
+            array = np.asarray(grid, dtype=np.int8)
+        shapes[index] = array.shape
+        clipped = array[:SIDE, :SIDE]
+        stacked[index, : clipped.shape[0], : clipped.shape[1]] = clipped
     return stacked, shapes
 
 
@@ -91,7 +99,7 @@ def score_batch(batch: Batch, backend: ScoreBackend) -> Batch:
     expected = [pair["output"] for pair in [*batch["task"]["train"], *batch["task"]["test"]]]
     demo_count = len(batch["task"]["train"])
     known = [index for index, grid in enumerate(expected) if grid is not None]
-    outputs: list[GridList | None] = []
+    outputs: list[GridText | None] = []
     targets: list[GridList] = []
     for candidate in batch["candidates"]:
         samples = candidate.get("samples", [])
@@ -112,6 +120,8 @@ def _with_scores(candidate: CandidateRecord, scores: list[int | None], demo_coun
     test = [score for score in scores[demo_count:] if score is not None]
     return {
         **candidate,
+        # The grids have been scored: later stages (and chain messages) carry only statuses and scores.
+        "samples": [{**sample, "output": None} for sample in candidate.get("samples", [])],
         "scores": scores,
         "demo_score": sum(demo) / len(demo) if demo else 0.0,
         "test_score": sum(test) / len(test) if test else None,

@@ -4,7 +4,7 @@ The timer is SIGALRM in the process that runs the candidate, so this runs in a p
 thread: a sandbox child in the embedded default, a Celery prefork child when distributed. The
 interrupt raises inside the candidate's Python frames; a candidate stuck in C code is the owner's
 to kill (the sandbox pool's deadline, Celery's hard time limit). Memory is capped per process with
-RLIMIT_AS, so an allocation past the cap fails in the candidate, not in the machine.
+RLIMIT_DATA, so an allocation past the cap fails in the candidate, not in the machine.
 """
 
 import gc
@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 from batt_tasks.dsl.types import Grid
-from batt_tasks.payloads import Batch, CandidateRecord, CandidateStatus, GridList, SampleRun
+from batt_tasks.payloads import Batch, CandidateRecord, CandidateStatus, GridText, SampleRun, grid_text
 from batt_tasks.stages.sandbox import Rejected, compile_solver
 
 MAX_SIDE = 30
@@ -38,14 +38,18 @@ class ProgramRunner(Protocol):
 
 
 def apply_memory_cap(cap_mb: int) -> None:
-    """Let this process grow by at most cap_mb MiB of address space from here on."""
-    with open("/proc/self/statm") as statm:
-        current = int(statm.read().split()[0]) * resource.getpagesize()
-    limit = current + cap_mb * 2**20
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    """Let this process allocate at most cap_mb MiB more from here on.
+
+    RLIMIT_DATA (writable private memory) rather than RLIMIT_AS: CUDA reserves vast address ranges
+    that are not memory, so an address-space cap would break CuPy in a scoring worker.
+    """
+    with open("/proc/self/status") as status:
+        kib = next(int(line.split()[1]) for line in status if line.startswith("VmData:"))
+    limit = kib * 1024 + cap_mb * 2**20
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
 @contextmanager
@@ -79,7 +83,7 @@ def run_sample(solver: Callable[[Grid], Any], grid: Grid, timeout: float) -> Sam
     try:
         with sample_timer(timeout):
             output = solver(grid)
-            grid_list = as_grid_list(output)
+            grid = as_grid_text(output)
     except SolverTimeout:
         return _failed("timeout", f"no result within {timeout:g} s", started)
     except MemoryError:
@@ -89,11 +93,11 @@ def run_sample(solver: Callable[[Grid], Any], grid: Grid, timeout: float) -> Sam
         return _failed("error", "RecursionError: recursion too deep", started)
     except Exception as error:
         return _failed("error", f"{type(error).__name__}: {error}"[:MAX_ERROR_CHARS], started)
-    return {"status": "ok", "output": grid_list, "error": None, "seconds": time.perf_counter() - started}
+    return {"status": "ok", "output": grid, "error": None, "seconds": time.perf_counter() - started}
 
 
-def as_grid_list(value: object) -> GridList:
-    """The candidate's output as a list of rows; ValueError when it is not an ARC grid."""
+def as_grid_text(value: object) -> GridText:
+    """The candidate's output as wire text; ValueError when it is not an ARC grid."""
     if not isinstance(value, tuple | list) or not value:
         raise ValueError(f"returned {type(value).__name__}, not a grid")
     rows = [row for row in value if isinstance(row, tuple | list)]
@@ -102,12 +106,10 @@ def as_grid_list(value: object) -> GridList:
     width = len(rows[0])
     if len(rows) > MAX_SIDE or width > MAX_SIDE:
         raise ValueError(f"returned a {len(rows)}x{width} grid, larger than {MAX_SIDE}x{MAX_SIDE}")
-    result: GridList = []
     for row in rows:
         if len(row) != width or not COLOURS.issuperset(row) or set(map(type, row)) != INT_ONLY:
             raise ValueError("returned a grid that is ragged or holds values other than colours 0-9")
-        result.append(list(row))
-    return result
+    return grid_text(rows)
 
 
 def candidate_status(samples: Sequence[SampleRun]) -> tuple[CandidateStatus, str | None]:

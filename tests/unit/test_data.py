@@ -75,9 +75,7 @@ def test_multi_task_file_with_one_ragged_task(tmp_path: Path) -> None:
 
 
 def test_colour_11_is_rejected() -> None:
-    with pytest.raises(
-        TaskFormatError, match=r"^train pair 0 output: row 1 col 0 is 11, expected an integer 0..9$"
-    ):
+    with pytest.raises(TaskFormatError, match=r"^train pair 0 output: row 1 col 0 is 11, expected an integer 0..9$"):
         parse_task(task_with([[0, 0], [11, 0]]), "t", "s")
 
 
@@ -294,19 +292,14 @@ json_values = st.recursive(
 cells = st.integers(0, 9) | json_values
 grids = st.lists(st.lists(cells, min_size=0, max_size=4), min_size=0, max_size=4) | json_values
 pairs = st.fixed_dictionaries({"input": grids}, optional={"output": grids}) | json_values
-tasks = (
-    st.fixed_dictionaries({"train": st.lists(pairs, max_size=3), "test": st.lists(pairs, max_size=3)})
-    | json_values
-)
+tasks = st.fixed_dictionaries({"train": st.lists(pairs, max_size=3), "test": st.lists(pairs, max_size=3)}) | json_values
 # Mostly-valid tasks so that the success path is exercised too, not just early rejections.
 good_grids = st.integers(1, 4).flatmap(
     lambda w: st.lists(st.lists(st.integers(0, 9), min_size=w, max_size=w), min_size=1, max_size=4)
 )
 good_tasks = st.fixed_dictionaries(
     {
-        "train": st.lists(
-            st.fixed_dictionaries({"input": good_grids, "output": good_grids}), min_size=1, max_size=3
-        ),
+        "train": st.lists(st.fixed_dictionaries({"input": good_grids, "output": good_grids}), min_size=1, max_size=3),
         "test": st.lists(
             st.fixed_dictionaries({"input": good_grids}, optional={"output": good_grids}),
             min_size=1,

@@ -44,7 +44,7 @@ def test_score_batch_keeps_demo_and_test_apart() -> None:
         "task": {
             "id": "t",
             "key": "k",
-            "train": [{"input": [[1]], "output": [[2]]}, {"input": [[3]], "output": [[4]]}],
+            "train": [{"input": [[1]], "output": "2"}, {"input": [[3]], "output": "4"}],
             "test": [{"input": [[5]], "output": [[6]]}, {"input": [[7]], "output": None}],
         },
         "candidates": [
@@ -52,10 +52,10 @@ def test_score_batch_keeps_demo_and_test_apart() -> None:
                 "source": "",
                 "origin": "test",
                 "samples": [
-                    {"status": "ok", "output": [[2]], "error": None, "seconds": 0.0},
-                    {"status": "ok", "output": [[4]], "error": None, "seconds": 0.0},
-                    {"status": "ok", "output": [[0]], "error": None, "seconds": 0.0},
-                    {"status": "ok", "output": [[8]], "error": None, "seconds": 0.0},
+                    {"status": "ok", "output": "2", "error": None, "seconds": 0.0},
+                    {"status": "ok", "output": "4", "error": None, "seconds": 0.0},
+                    {"status": "ok", "output": "0", "error": None, "seconds": 0.0},
+                    {"status": "ok", "output": "8", "error": None, "seconds": 0.0},
                 ],
             }
         ],
@@ -67,3 +67,17 @@ def test_score_batch_keeps_demo_and_test_apart() -> None:
     assert scored["demo_score"] == 1000
     assert scored["test_exact"] is False
     assert scored["test_score"] == 100
+
+
+def test_wire_text_scores_like_lists() -> None:
+    from batt_tasks.payloads import grid_rows, grid_text
+
+    assert grid_text(((1, 2), (3, 4))) == "12|34"
+    assert grid_rows("12|34") == [[1, 2], [3, 4]]
+    outputs = ["12|34", "12|30", "12", None]
+    expected = [[[1, 2], [3, 4]]] * 4
+    assert (
+        score_grids(outputs, expected, NUMPY)
+        == score_grids([grid_rows(o) if o else None for o in outputs], expected, NUMPY)
+        == [1000, 774, 499, 0]
+    )

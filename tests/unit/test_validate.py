@@ -8,7 +8,7 @@ import time
 import pytest
 
 from batt_tasks.child_pool import SandboxPool
-from batt_tasks.stages.validate import as_grid_list, candidate_status, run_program
+from batt_tasks.stages.validate import as_grid_text, candidate_status, run_program
 
 GRID = ((1, 2), (3, 4))
 ROTATE = "def solve(I):\n    O = rot90(I)\n    return O\n"
@@ -21,7 +21,7 @@ NOT_A_GRID = "def solve(I):\n    O = size(I)\n    return O\n"
 def test_ok_sample_returns_the_grid_as_lists() -> None:
     [run] = run_program(ROTATE, [GRID], timeout=1)
     assert run["status"] == "ok"
-    assert run["output"] == [[3, 1], [4, 2]]
+    assert run["output"] == "31|42"
 
 
 def test_exception_is_an_error_with_type_and_message() -> None:
@@ -56,7 +56,7 @@ def test_unchecked_program_is_never_executed() -> None:
 )
 def test_invalid_outputs_are_refused(value: object) -> None:
     with pytest.raises(ValueError):
-        as_grid_list(value)
+        as_grid_text(value)
 
 
 def test_candidate_status_is_the_worst_sample() -> None:
@@ -75,7 +75,7 @@ def pool() -> SandboxPool:
 def test_pool_gives_each_hostile_candidate_its_status_and_goes_on(pool: SandboxPool) -> None:
     results = pool.run_programs([LOOP, BOMB, RAISES, ROTATE], [GRID])
     assert [runs[0]["status"] for runs in results] == ["timeout", "memory", "error", "ok"]
-    assert results[3][0]["output"] == [[3, 1], [4, 2]]
+    assert results[3][0]["output"] == "31|42"
     assert pool.run_programs([ROTATE], [GRID])[0][0]["status"] == "ok"
 
 

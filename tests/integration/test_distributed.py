@@ -1,0 +1,181 @@
+"""The distributed path for real: two `celery worker` processes, Redis, PostgreSQL, Flower."""
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from batt_tasks.db.models import Evaluation
+from batt_tasks.db.session import session_scope
+
+REDIS_URL = os.environ.get("BATT_TEST_REDIS", "redis://127.0.0.1:6379/9")
+
+
+def batt(*args: str, env: dict[str, str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")} | env
+    command = [sys.executable, "-c", "from batt_tasks.cli import main; main()", *args]
+    return subprocess.run(command, env=environment, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def redis_keyspace() -> Iterator[str]:
+    """The test Redis database; afterwards only the keys that appeared during the tests are deleted."""
+    client = redis.Redis.from_url(REDIS_URL)
+    before = set(client.scan_iter())
+    yield REDIS_URL
+    created = set(client.scan_iter()) - before
+    if created:
+        client.delete(*created)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory, redis_keyspace: str) -> Iterator[dict[str, str]]:
+    """Two prefork workers pinned to device ids 0 and 1, on their own queue names and PostgreSQL database."""
+    import psycopg
+
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    name = f"batt_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    folder = tmp_path_factory.mktemp("cluster")
+    env = {
+        "BATT_BROKER_URL": redis_keyspace,
+        "BATT_DATABASE_URL": POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        + f"/{name}",
+        "BATT_QUEUE": f"batt-test-{uuid.uuid4().hex[:8]}",
+        "BATT_STATE_DIR": str(folder / "state"),
+        "BATT_SAMPLE_TIMEOUT": "2",
+    }
+    try:
+        assert batt("db", "upgrade", env=env, cwd=folder).returncode == 0
+        started = batt("workers", "start", "--count", "2", env=env, cwd=folder)
+        assert started.returncode == 0, started.stderr
+        deadline = time.monotonic() + 60
+        while batt("workers", env=env, cwd=folder).stdout.count("gpu") < 2:
+            assert time.monotonic() < deadline, "workers did not answer within 60 s"
+            time.sleep(1)
+        yield env | {"folder": str(folder)}
+    finally:
+        batt("workers", "stop", "--grace", "10", env=env, cwd=folder)
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _rows(url: str, run_id: int) -> set[tuple[object, ...]]:
+    with session_scope(url) as session:
+        rows = session.scalars(select(Evaluation).where(Evaluation.run_id == run_id)).all()
+        return {
+            (r.task_id, r.solver_md5, r.status, r.demo_score, r.test_score, tuple(s["score"] for s in r.samples))
+            for r in rows
+        }
+
+
+def test_workers_report_their_pinned_device(cluster: dict[str, str]) -> None:
+    listing = batt("workers", env=cluster, cwd=Path(cluster["folder"])).stdout
+    assert "gpu0@" in listing and "gpu1@" in listing
+    assert f"{cluster['BATT_QUEUE']}.gpu0" in listing and f"{cluster['BATT_QUEUE']}.gpu1" in listing
+    assert "numpy" in listing  # no CuPy here: the workers say they score with NumPy
+
+
+def test_celery_run_gives_the_embedded_run_s_results(cluster: dict[str, str], tmp_path: Path) -> None:
+    arguments = ("run", "--limit", "10", "--budget", "60", "--batch-size", "16", "--json")
+    distributed = batt(*arguments, env=cluster, cwd=tmp_path)
+    assert distributed.returncode == 0, distributed.stderr
+    celery_summary = json.loads(distributed.stdout)
+    sqlite_url = f"sqlite:///{tmp_path / 'embedded.db'}"
+    embedded = batt(*arguments, env={"BATT_DATABASE_URL": sqlite_url, "BATT_SAMPLE_TIMEOUT": "2"}, cwd=tmp_path)
+    assert embedded.returncode == 0, embedded.stderr
+    embedded_summary = json.loads(embedded.stdout)
+
+    assert celery_summary["mode"] == "celery" and celery_summary["status"] == "finished"
+    assert celery_summary["tasks"] == 10
+    for key in ("generated", "after_dedup", "evaluated", "solved", "correct", "errors", "rejected"):
+        assert celery_summary[key] == embedded_summary[key], key
+    celery_rows = _rows(cluster["BATT_DATABASE_URL"], celery_summary["run_id"])
+    assert len(celery_rows) == celery_summary["after_dedup"]
+    assert celery_rows == _rows(sqlite_url, embedded_summary["run_id"])
+    with session_scope(cluster["BATT_DATABASE_URL"]) as session:
+        workers = set(session.scalars(select(Evaluation.worker).where(Evaluation.run_id == celery_summary["run_id"])))
+    assert {w.split("@")[0] for w in workers} == {"gpu0", "gpu1"}  # the producer spread the chains
+
+
+def test_detached_run_is_followed_with_status(cluster: dict[str, str], tmp_path: Path) -> None:
+    arguments = ("run", "--task", "007bbfb7", "--budget", "40", "--fresh", "--detach", "--json")
+    detached = batt(*arguments, env=cluster, cwd=tmp_path)
+    assert detached.returncode == 0, detached.stderr
+    run_id = json.loads(detached.stdout)["run_id"]
+    deadline = time.monotonic() + 120
+    while True:
+        summary = json.loads(batt("status", str(run_id), "--json", env=cluster, cwd=tmp_path).stdout)
+        if summary["status"] == "finished":
+            break
+        assert time.monotonic() < deadline, summary
+        time.sleep(1)
+    assert summary["evaluated"] == summary["after_dedup"] > 0
+    assert summary["solved"] == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _get(url: str, auth: str | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url)
+    if auth:
+        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_flower_lists_the_workers_behind_basic_auth(cluster: dict[str, str]) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")} | cluster
+    env |= {"BATT_FLOWER_PASSWORD": "test-secret", "BATT_FLOWER_PORT": str(port)}
+    command = [sys.executable, "-c", "from batt_tasks.cli import main; main()", "flower"]
+    flower = subprocess.Popen(
+        command, env=env, cwd=cluster["folder"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, _ = _get(f"{base}/api/workers")
+                break
+            except OSError:
+                assert flower.poll() is None, flower.stderr.read() if flower.stderr else ""
+                assert time.monotonic() < deadline, "Flower did not start"
+                time.sleep(0.5)
+        assert status == 401
+        assert _get(f"{base}/api/workers", "batt:wrong")[0] == 401
+        status, body = _get(f"{base}/api/workers?refresh=1", "batt:test-secret")
+        assert status == 200
+        workers = json.loads(body)
+        assert {name.split("@")[0] for name in workers} >= {"gpu0", "gpu1"}
+    finally:
+        flower.terminate()
+        flower.wait(10)
+
+
+def test_flower_refuses_to_start_without_a_password(cluster: dict[str, str]) -> None:
+    done = batt("flower", env=cluster, cwd=Path(cluster["folder"]))
+    assert done.returncode == 2
+    assert "BATT_FLOWER_PASSWORD" in done.stderr
