@@ -16,7 +16,7 @@ from batt_tasks.db.models import Run
 from batt_tasks.db.session import session_scope
 from batt_tasks.payloads import Batch, CandidateRecord, task_payload
 from batt_tasks.search.dedup import DedupCounts, deduplicate
-from batt_tasks.stages.persist import known_md5s, reuse_evaluations, save_task, save_timing
+from batt_tasks.stages.persist import known_md5s, reuse_evaluations, save_task, save_timings
 
 Generator = Callable[[ArcTask], list[CandidateRecord]]
 
@@ -113,9 +113,8 @@ def _produce_task(
         result = deduplicate(candidates, known)
         reuse_evaluations(session, run_id, payload, result.known)
         dedup_seconds = time.perf_counter() - started
-        key = f"{task.id}:producer"
-        save_timing(session, run_id, task.id, key, "generate", generate_seconds, len(candidates))
-        save_timing(session, run_id, task.id, key, "dedup", dedup_seconds, len(candidates))
+        timings = {"generate": generate_seconds, "dedup": dedup_seconds}
+        save_timings(session, run_id, task.id, f"{task.id}:producer", timings, len(candidates))
     batches: list[Batch] = [
         {
             "run_id": run_id,

@@ -6,7 +6,8 @@ persist into the same PostgreSQL server (a throwaway database); only the evaluat
 - sequential: inline_batch -> validate_batch (in this process) -> score_batch -> persist_batch, batch after batch;
 - embedded: `batt run`'s embedded runner (sandbox children);
 - celery: chains on Redis, 2 prefork workers started and stopped here, timed from the first enqueue
-  to the last persisted row; once per batch size.
+  to the last persisted row; once per batch size, with chains spread round-robin over the per-GPU
+  queues and with all of them on the shared queue that every worker also consumes.
 The queue's share is the part of the workers' time (2 x wall) not spent inside a stage.
 
 Usage: python benchmarks/celery_throughput.py [--tasks 50] [--budget 200] [--batch-sizes 16,64,256]
@@ -132,13 +133,15 @@ def measure(url: str, task_count: int, budget: int, sizes: list[int]) -> dict:
             raise RuntimeError("workers did not start within 60 s")
         time.sleep(0.5)
     for size in sizes:
-        run_id, batches, count = new_run(size)
-        started = time.perf_counter()
-        enqueue(batches, settings, sorted(wanted))
-        follow(url, run_id, count, lambda done: None, poll_seconds=0.05)
-        wall = time.perf_counter() - started
-        inside = stage_seconds(run_id)
-        figures["celery"][size] = {"seconds": wall, "queue_share": max(0.0, 1 - inside / (WORKERS * wall))}
+        for spread, queues in (("per-GPU queues", sorted(wanted)), ("shared queue", [settings.queue])):
+            run_id, batches, count = new_run(size)
+            started = time.perf_counter()
+            enqueue(batches, settings, queues)
+            follow(url, run_id, count, lambda done: None, poll_seconds=0.05)
+            wall = time.perf_counter() - started
+            inside = stage_seconds(run_id)
+            share = max(0.0, 1 - inside / (WORKERS * wall))
+            figures["celery"][f"{size}, {spread}"] = {"seconds": wall, "queue_share": share}
     return figures
 
 
@@ -170,7 +173,7 @@ def report(figures: dict) -> None:
         "celery_per_second": round(count / figures["celery"][best]["seconds"], 1),
         "celery_vs_sequential": round(sequential / figures["celery"][best]["seconds"], 2),
         "celery_queue_share": round(figures["celery"][best]["queue_share"], 3),
-        "best_batch_size": best,
+        "best_configuration": best,
         "celery_by_batch_size": {str(k): round(v["seconds"], 3) for k, v in figures["celery"].items()},
     }
     print(json.dumps(summary))

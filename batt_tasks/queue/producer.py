@@ -8,6 +8,8 @@ from celery import chain
 from batt_tasks.db.session import session_scope
 from batt_tasks.payloads import Batch
 from batt_tasks.queue.app import app
+from batt_tasks.queue.completion import expect_batches
+from batt_tasks.queue.redelivery import redis_client
 from batt_tasks.queue.tasks import inline, persist, score, validate
 from batt_tasks.settings import Settings
 from batt_tasks.stages.persist import fresh_evaluations, mark_finished_if_complete
@@ -25,6 +27,9 @@ def live_queues(settings: Settings, timeout: float = 2.0) -> list[str]:
 
 def enqueue(batches: Sequence[Batch], settings: Settings, queues: Sequence[str]) -> None:
     """One chain per batch, round-robin over `queues`; every link of a chain stays on its queue."""
+    if batches:
+        client = redis_client(app.conf.broker_url)
+        expect_batches(client, settings.queue, batches[0]["run_id"], len(batches))
     for index, batch in enumerate(batches):
         queue = queues[index % len(queues)]
         samples = len(batch["task"]["train"]) + len(batch["task"]["test"])

@@ -15,14 +15,15 @@ from celery.signals import worker_process_init, worker_ready
 from celery.worker.control import inspect_command
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from batt_tasks.db.session import session_scope
 from batt_tasks.dsl.types import Grid
 from batt_tasks.payloads import Batch, SampleRun
+from batt_tasks.producer import finish_run
 from batt_tasks.queue.app import app
+from batt_tasks.queue.completion import batch_persisted, forget_run
 from batt_tasks.queue.redelivery import RedeliveryGuard, redis_client
 from batt_tasks.settings import get_settings
 from batt_tasks.stages.inline import inline_batch
-from batt_tasks.stages.persist import mark_finished_if_complete, persist_batch
+from batt_tasks.stages.persist import persist_batch
 from batt_tasks.stages.score import ScoreBackend, get_backend, score_batch
 from batt_tasks.stages.validate import InProcessRunner, apply_memory_cap, run_program, validate_batch
 
@@ -123,6 +124,8 @@ def score(batch: Batch) -> Batch:
 def persist(self: Task, batch: Batch) -> dict[str, Any]:
     settings = get_settings()
     done = persist_batch({**batch, "worker": self.request.hostname}, settings.database_url)
-    with session_scope(settings.database_url) as session:
-        mark_finished_if_complete(session, batch["run_id"])
+    client = redis_client(app.conf.broker_url)
+    if batch_persisted(client, settings.queue, batch["run_id"], batch["batch_key"]):
+        finish_run(settings.database_url, batch["run_id"])
+        forget_run(client, settings.queue, batch["run_id"])
     return {"batch_key": done["batch_key"], "candidates": len(done["candidates"])}

@@ -87,32 +87,27 @@ def reuse_evaluations(session: Session, run_id: int, task: TaskPayload, origins:
     return len(rows)
 
 
-def save_timing(
+def save_timings(
     session: Session,
     run_id: int,
     task_id: str,
     batch_key: str,
-    stage: str,
-    seconds: float,
+    timings: dict[str, float],
     items: int,
     worker: str | None = None,
 ) -> None:
-    """Upsert the seconds one stage spent on one batch."""
-    row = {
-        "run_id": run_id,
-        "task_id": task_id,
-        "batch_key": batch_key,
-        "stage": stage,
-        "seconds": seconds,
-        "items": items,
-        "worker": worker,
-    }
+    """Upsert the seconds each stage spent on one batch, in one statement."""
+    rows = [
+        {"run_id": run_id, "task_id": task_id, "batch_key": batch_key, "stage": stage, "seconds": seconds,
+         "items": items, "worker": worker}
+        for stage, seconds in timings.items()
+    ]  # fmt: skip
     statement = _insert(session, StageTiming)
     statement = statement.on_conflict_do_update(
         index_elements=["run_id", "batch_key", "stage"],
         set_={name: statement.excluded[name] for name in ("seconds", "items", "worker")},
     )
-    session.execute(statement, [row])
+    session.execute(statement, rows)
 
 
 def persist_batch(batch: Batch, database_url: str) -> Batch:
@@ -123,12 +118,8 @@ def persist_batch(batch: Batch, database_url: str) -> Batch:
     with session_scope(database_url) as session:
         _save_solvers(session, batch["candidates"])
         _save_evaluations(session, batch["run_id"], batch["task"], batch["candidates"], worker)
-        timings = dict(batch["timings"])
-        timings["persist"] = time.perf_counter() - started
-        for stage, seconds in timings.items():
-            save_timing(
-                session, batch["run_id"], task_id, batch["batch_key"], stage, seconds, len(batch["candidates"]), worker
-            )
+        timings = {**batch["timings"], "persist": time.perf_counter() - started}
+        save_timings(session, batch["run_id"], task_id, batch["batch_key"], timings, len(batch["candidates"]), worker)
     return {**batch, "timings": timings}
 
 
