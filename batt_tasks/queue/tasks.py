@@ -24,24 +24,18 @@ from batt_tasks.queue.redelivery import RedeliveryGuard, redis_client
 from batt_tasks.settings import get_settings
 from batt_tasks.stages.inline import inline_batch
 from batt_tasks.stages.persist import persist_batch
-from batt_tasks.stages.score import ScoreBackend, get_backend, score_batch
+from batt_tasks.stages.score import ScoreBackend, get_backend, owned_gpu, score_batch
 from batt_tasks.stages.validate import InProcessRunner, apply_memory_cap, run_program, validate_batch
 
 log = logging.getLogger("batt.worker")
 
 
-def device() -> str | None:
-    """The GPU this worker was given, or None."""
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
-    return visible if visible not in ("", "-1") else None
-
-
 def planned_backend() -> str:
     """What the score task will use, said without touching CUDA (that happens in the child, later)."""
     choice = get_settings().score_backend
-    if choice == "numpy" or device() is None or importlib.util.find_spec("cupy") is None:
+    if choice == "numpy" or owned_gpu() is None or importlib.util.find_spec("cupy") is None:
         return "numpy"
-    return f"cupy on GPU {device()}"
+    return f"cupy on GPU {owned_gpu()}"
 
 
 @cache
@@ -58,7 +52,7 @@ def _cap_child_memory(**_: Any) -> None:
 
 @worker_ready.connect
 def _announce_device(sender: Any = None, **_: Any) -> None:
-    gpu = device()
+    gpu = owned_gpu()
     owner = f"GPU {gpu}" if gpu is not None else "no GPU"
     log.warning("batt worker %s owns %s: scoring with %s", getattr(sender, "hostname", "?"), owner, planned_backend())
 
@@ -66,7 +60,7 @@ def _announce_device(sender: Any = None, **_: Any) -> None:
 @inspect_command()
 def batt_device(state: Any) -> dict[str, str | None]:
     """`celery inspect batt_device`: the GPU this worker owns and how it scores."""
-    return {"cuda_visible_devices": device(), "score_backend": planned_backend(), "pid": str(os.getpid())}
+    return {"cuda_visible_devices": owned_gpu(), "score_backend": planned_backend(), "pid": str(os.getpid())}
 
 
 class GuardedRunner:

@@ -38,9 +38,18 @@ class ScoreBackend:
         return array.get() if self.name == "cupy" else np.asarray(array)
 
 
+def owned_gpu() -> str | None:
+    """The GPU this process was given: CUDA_VISIBLE_DEVICES, or in a container the NVIDIA runtime's pick."""
+    for variable in ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES"):
+        value = os.environ.get(variable, "")
+        if value not in ("", "-1", "void", "none", "all"):
+            return value
+    return None
+
+
 def get_backend(choice: str = "auto") -> ScoreBackend:
-    """NumPy, or CuPy when asked for (or on auto, when a GPU is visible); CuPy is imported only here."""
-    if choice == "numpy" or (choice == "auto" and os.environ.get("CUDA_VISIBLE_DEVICES", "") in ("", "-1")):
+    """NumPy, or CuPy when asked for (or on auto, when this process owns a GPU); CuPy is imported only here."""
+    if choice == "numpy" or (choice == "auto" and owned_gpu() is None):
         return ScoreBackend("numpy", np)
     try:
         import cupy

@@ -1,5 +1,9 @@
 """Score: the documented formula, exact-only 1000, batched, demo and test apart."""
 
+import importlib.util
+
+import pytest
+
 from batt_tasks.payloads import Batch
 from batt_tasks.stages.score import get_backend, score_batch, score_grids
 
@@ -81,3 +85,21 @@ def test_wire_text_scores_like_lists() -> None:
         == score_grids([grid_rows(o) if o else None for o in outputs], expected, NUMPY)
         == [1000, 774, 499, 0]
     )
+
+
+def test_backend_choice_follows_the_owned_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    from batt_tasks.stages.score import owned_gpu
+
+    for variable in ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES"):
+        monkeypatch.delenv(variable, raising=False)
+    assert owned_gpu() is None and get_backend("auto").name == "numpy"
+    monkeypatch.setenv("NVIDIA_VISIBLE_DEVICES", "2")  # a container that reserved GPU 2
+    assert owned_gpu() == "2"
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
+    assert owned_gpu() == "2"
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1")
+    assert owned_gpu() == "1"
+    if importlib.util.find_spec("cupy") is None:
+        assert get_backend("auto").name == "numpy"  # a GPU but no CuPy: NumPy, not a crash
+        with pytest.raises(RuntimeError, match="cupy"):
+            get_backend("cupy")

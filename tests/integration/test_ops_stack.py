@@ -1,0 +1,59 @@
+"""ops/batt-stack on a bare box: it starts its own Redis and PostgreSQL, workers and Flower, and stops them all."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+STACK = Path(__file__).resolve().parents[2] / "ops" / "batt-stack"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _pids(state: Path) -> list[int]:
+    return [int(p.read_text()) for p in state.glob("*.pid")]
+
+
+def test_stack_up_runs_a_job_and_down_stops_everything_it_started(tmp_path: Path) -> None:
+    # The stack's PostgreSQL runs as the postgres user, which must be able to enter the state folder.
+    state = Path(tempfile.mkdtemp(prefix="batt-stack-test-", dir="/tmp"))
+    state.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")}
+    env |= {
+        "BATT_STATE_DIR": str(state),
+        "BATT_REDIS_PORT": str(_free_port()),
+        "BATT_PG_PORT": str(_free_port()),
+        "BATT_FLOWER_PORT": str(_free_port()),
+        "PATH": f"{Path(sys.executable).parent}:{env['PATH']}",
+    }
+    up = subprocess.run([str(STACK), "up", "--count", "1"], env=env, cwd=tmp_path, capture_output=True, text=True,
+                        timeout=180)  # fmt: skip
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert "started Redis" in up.stdout and "started PostgreSQL" in up.stdout
+        started = _pids(state)
+        assert len(started) == 4  # redis, postgres, the worker, flower
+        job = subprocess.run(
+            ["bash", "-c", f". {state}/env && batt run --task 007bbfb7 --budget 20 --json"],
+            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+        assert job.returncode == 0, job.stderr
+        summary = json.loads(job.stdout)
+        assert summary["mode"] == "celery" and summary["status"] == "finished" and summary["solved"] == 1
+        assert "***" not in summary["database"] and str(env["BATT_PG_PORT"]) in summary["database"]
+    finally:
+        down = subprocess.run([str(STACK), "down"], env=env, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert not list(state.glob("*.pid"))
+    shutil.rmtree(state, ignore_errors=True)
+    for pid in started:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split(") ")[1][:1]
