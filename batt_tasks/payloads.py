@@ -75,9 +75,12 @@ def task_payload(task: ArcTask) -> TaskPayload:
     return {"id": task.id, "key": key, "train": raw["train"], "test": test}
 
 
+_DIGITS = bytes.maketrans(bytes(range(10)), b"0123456789")
+
+
 def grid_text(rows: Sequence[Sequence[int]]) -> GridText:
-    """A grid of colours 0-9 as its wire text."""
-    return "|".join("".join(map(str, row)) for row in rows)
+    """A grid of colours 0-9 as its wire text (bytes() and translate keep the loop over cells in C)."""
+    return b"|".join(map(bytes, rows)).translate(_DIGITS).decode()
 
 
 def grid_rows(text: GridText) -> GridList:

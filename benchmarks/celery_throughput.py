@@ -8,7 +8,9 @@ persist into the same PostgreSQL server (a throwaway database); only the evaluat
 - celery: chains on Redis, 2 prefork workers started and stopped here, timed from the first enqueue
   to the last persisted row; once per batch size, with chains spread round-robin over the per-GPU
   queues and with all of them on the shared queue that every worker also consumes.
-The queue's share is the part of the workers' time (2 x wall) not spent inside a stage.
+The queue's share is the part of the workers' time (2 x wall) not spent inside a stage. "busy cores" is
+the whole machine's CPU use during a phase (PostgreSQL and Redis included): the sequential loop already
+keeps more than one core busy, which bounds what 2 workers on 2 cores can gain over it.
 
 Usage: python benchmarks/celery_throughput.py [--tasks 50] [--budget 200] [--batch-sizes 16,64,256]
 Needs PostgreSQL (BATT_BENCH_POSTGRES, default postgresql://postgres@127.0.0.1:5432/postgres) and
@@ -33,6 +35,27 @@ from rich.table import Table
 ADMIN_URL = os.environ.get("BATT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BATT_BENCH_REDIS", "redis://127.0.0.1:6379/8")
 WORKERS = 2
+
+
+def cpu_jiffies() -> tuple[int, int]:
+    """Machine-wide (busy, total) CPU time so far, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+class Phase:
+    """Wall seconds of a phase and how many cores the whole machine kept busy meanwhile (servers included)."""
+
+    def __enter__(self) -> "Phase":
+        self.started, self.cpu = time.perf_counter(), cpu_jiffies()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.seconds = time.perf_counter() - self.started
+        busy, total = (now - then for now, then in zip(cpu_jiffies(), self.cpu, strict=True))
+        self.cores = (os.cpu_count() or 1) * busy / max(total, 1)
 
 
 def main() -> None:
@@ -112,17 +135,17 @@ def measure(url: str, task_count: int, budget: int, sizes: list[int]) -> dict:
 
     run_id, batches, count = new_run(settings.batch_size)
     backend, runner = get_backend("numpy"), InProcessRunner(settings.sample_timeout)
-    started = time.perf_counter()
-    for batch in batches:
-        persist_batch(score_batch(validate_batch(inline_batch(batch), runner), backend), url)
-    figures["sequential_seconds"] = time.perf_counter() - started
+    with Phase() as phase:
+        for batch in batches:
+            persist_batch(score_batch(validate_batch(inline_batch(batch), runner), backend), url)
+    figures["sequential_seconds"], figures["sequential_cores"] = phase.seconds, phase.cores
     figures["candidates"] = count
     finish_run(url, run_id)
 
     run_id, batches, _ = new_run(settings.batch_size)
-    started = time.perf_counter()
-    run_batches(batches, settings.model_copy(update={"score_backend": "numpy"}))
-    figures["embedded_seconds"] = time.perf_counter() - started
+    with Phase() as phase:
+        run_batches(batches, settings.model_copy(update={"score_backend": "numpy"}))
+    figures["embedded_seconds"], figures["embedded_cores"] = phase.seconds, phase.cores
     finish_run(url, run_id)
 
     start_workers(settings, [str(device) for device in range(WORKERS)], concurrency=1)
@@ -135,13 +158,13 @@ def measure(url: str, task_count: int, budget: int, sizes: list[int]) -> dict:
     for size in sizes:
         for spread, queues in (("per-GPU queues", sorted(wanted)), ("shared queue", [settings.queue])):
             run_id, batches, count = new_run(size)
-            started = time.perf_counter()
-            enqueue(batches, settings, queues)
-            follow(url, run_id, count, lambda done: None, poll_seconds=0.05)
-            wall = time.perf_counter() - started
+            with Phase() as phase:
+                enqueue(batches, settings, queues)
+                follow(url, run_id, count, lambda done: None, poll_seconds=0.05)
             inside = stage_seconds(run_id)
-            share = max(0.0, 1 - inside / (WORKERS * wall))
-            figures["celery"][f"{size}, {spread}"] = {"seconds": wall, "queue_share": share}
+            share = max(0.0, 1 - inside / (WORKERS * phase.seconds))
+            figures["celery"][f"{size}, {spread}"] = {"seconds": phase.seconds, "queue_share": share,
+                                                      "cores": phase.cores}  # fmt: skip
     return figures
 
 
@@ -149,17 +172,24 @@ def report(figures: dict) -> None:
     count = figures["candidates"]
     sequential = figures["sequential_seconds"]
     table = Table(title=f"{count} candidates of {figures['tasks']} tasks, {figures['cpu_count']} cores, PostgreSQL")
-    for column in ("path", "seconds", "candidates/s", "vs sequential", "queue share"):
+    for column in ("path", "seconds", "candidates/s", "vs sequential", "queue share", "busy cores"):
         table.add_column(column, justify="left" if column == "path" else "right")
-    table.add_row("sequential direct stage calls", f"{sequential:.2f}", f"{count / sequential:.0f}", "1.00x", "-")
+    table.add_row("sequential direct stage calls", f"{sequential:.2f}", f"{count / sequential:.0f}", "1.00x", "-",
+                  f"{figures['sequential_cores']:.2f}")  # fmt: skip
     embedded = figures["embedded_seconds"]
     table.add_row("embedded (sandbox children)", f"{embedded:.2f}", f"{count / embedded:.0f}",
-                  f"{sequential / embedded:.2f}x", "-")  # fmt: skip
+                  f"{sequential / embedded:.2f}x", "-", f"{figures['embedded_cores']:.2f}")  # fmt: skip
     best = None
     for size, result in figures["celery"].items():
         seconds = result["seconds"]
-        table.add_row(f"celery, {figures['workers']} workers, batch {size}", f"{seconds:.2f}", f"{count / seconds:.0f}",
-                      f"{sequential / seconds:.2f}x", f"{result['queue_share']:.0%}")  # fmt: skip
+        table.add_row(
+            f"celery, {figures['workers']} workers, batch {size}",
+            f"{seconds:.2f}",
+            f"{count / seconds:.0f}",
+            f"{sequential / seconds:.2f}x",
+            f"{result['queue_share']:.0%}",
+            f"{result['cores']:.2f}",
+        )
         if best is None or seconds < figures["celery"][best]["seconds"]:
             best = size
     Console().print(table)
@@ -173,6 +203,8 @@ def report(figures: dict) -> None:
         "celery_per_second": round(count / figures["celery"][best]["seconds"], 1),
         "celery_vs_sequential": round(sequential / figures["celery"][best]["seconds"], 2),
         "celery_queue_share": round(figures["celery"][best]["queue_share"], 3),
+        "sequential_busy_cores": round(figures["sequential_cores"], 2),
+        "celery_busy_cores": round(figures["celery"][best]["cores"], 2),
         "best_configuration": best,
         "celery_by_batch_size": {str(k): round(v["seconds"], 3) for k, v in figures["celery"].items()},
     }

@@ -1,9 +1,12 @@
 """The Celery app, configured from batt's settings. `celery -A batt_tasks worker` finds it."""
 
+import json
 import os
+from functools import partial
 
 from celery import Celery
 from kombu import Queue
+from kombu.serialization import register
 
 from batt_tasks.settings import Settings, get_settings
 
@@ -16,12 +19,24 @@ def gpu_queue(settings: Settings, device: str) -> str:
     return f"{settings.queue}.gpu{device}"
 
 
+# Chain payloads are plain JSON (dicts, lists, strings, numbers). kombu's own json serializer runs a
+# Python object_hook on every dict to revive dates and bytes we never send; the stdlib's C codec does not.
+BATCH_SERIALIZER = "batt-json"
+register(
+    BATCH_SERIALIZER,
+    partial(json.dumps, separators=(",", ":")),
+    json.loads,
+    content_type="application/x-batt-json",
+    content_encoding="utf-8",
+)
+
+
 def make_app(settings: Settings) -> Celery:
     """A Celery app whose every reliability choice is spelled out here."""
     app = Celery("batt", broker=settings.broker_url or DEFAULT_BROKER_URL, include=["batt_tasks.queue.tasks"])
     app.conf.update(
-        task_serializer="json",
-        accept_content=["json"],
+        task_serializer=BATCH_SERIALIZER,
+        accept_content=[BATCH_SERIALIZER, "json"],
         # Results live in the database; a result backend would only duplicate them.
         task_ignore_result=True,
         # Acknowledge a task after it ran, so a worker that dies mid-task loses nothing...
@@ -50,9 +65,9 @@ def make_app(settings: Settings) -> Celery:
         task_default_queue=settings.queue,
         task_queues=[Queue(settings.queue)],
         task_create_missing_queues=True,
-        # Flower sees tasks only through events.
-        worker_send_task_events=True,
-        task_send_sent_event=True,
+        # Task events cost every task a few Redis messages; Flower switches them on in the workers itself
+        # (its enable_events broadcast) while it watches, so they stay off otherwise.
+        worker_send_task_events=False,
     )
     # Chain payloads are whole batches: keep their echo in logs and Flower's events short.
     app.amqp.argsrepr_maxsize = 200

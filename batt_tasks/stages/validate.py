@@ -52,20 +52,29 @@ def apply_memory_cap(cap_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
+def _expire(signum: int, frame: Any) -> None:
+    raise SolverTimeout
+
+
 @contextmanager
-def sample_timer(seconds: float) -> Iterator[None]:
-    """Raise SolverTimeout in this (main) thread once `seconds` have passed."""
-
-    def expire(signum: int, frame: Any) -> None:
-        raise SolverTimeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+def timer_installed() -> Iterator[None]:
+    """SIGALRM raises SolverTimeout while this is open; the previous handler comes back after."""
+    previous = signal.signal(signal.SIGALRM, _expire)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def sample_timer(seconds: float) -> Iterator[None]:
+    """Raise SolverTimeout in this (main) thread once `seconds` have passed (inside timer_installed)."""
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def run_program(program: str, inputs: Sequence[Grid], timeout: float) -> list[SampleRun]:
@@ -74,7 +83,8 @@ def run_program(program: str, inputs: Sequence[Grid], timeout: float) -> list[Sa
         solver = compile_solver(program)
     except Rejected as reason:
         return [_failed("rejected", str(reason)) for _ in inputs]
-    return [run_sample(solver, grid, timeout) for grid in inputs]
+    with timer_installed():
+        return [run_sample(solver, grid, timeout) for grid in inputs]
 
 
 def run_sample(solver: Callable[[Grid], Any], grid: Grid, timeout: float) -> SampleRun:
