@@ -19,7 +19,7 @@ from batt_tasks.db.migrate import upgrade
 from batt_tasks.db.session import session_scope
 from batt_tasks.db.summary import run_summary
 from batt_tasks.embedded import run_batches
-from batt_tasks.producer import RunOptions, finish_run, produce, start_run
+from batt_tasks.producer import Production, RunOptions, finish_run, produce, start_run
 from batt_tasks.search.generate import generate
 from batt_tasks.settings import Settings, get_settings, masked_url
 
@@ -130,6 +130,16 @@ def _progress() -> Progress:
     )
 
 
+def _produce(progress: Progress, url: str, run_id: int, tasks: list[ArcTask], options: RunOptions) -> Production:
+    """Generate and dedup every task's candidates, one tick of the bar per task."""
+    producing = progress.add_task("generate + dedup", total=len(tasks))
+    return produce(
+        url, run_id, tasks, options,
+        lambda task: generate(task, options.budget, options.seed),
+        on_task=lambda task, kept: progress.advance(producing),
+    )  # fmt: skip
+
+
 def _run_embedded(tasks: list[ArcTask], options: RunOptions, settings: Settings) -> dict[str, Any]:
     url = settings.database_url
     shown_url = masked_url(url)
@@ -137,15 +147,11 @@ def _run_embedded(tasks: list[ArcTask], options: RunOptions, settings: Settings)
     status = "failed"
     try:
         with _progress() as progress:
-            producing = progress.add_task("generate + dedup", total=len(tasks))
-            production = produce(
-                url, run_id, tasks, options,
-                lambda task: generate(task, options.budget, options.seed),
-                on_task=lambda task, kept: progress.advance(producing),
-            )
+            production = _produce(progress, url, run_id, tasks, options)
             evaluating = progress.add_task("evaluate", total=production.counts.kept)
             run_batches(
-                production.batches, settings,
+                production.batches,
+                settings,
                 on_batch=lambda batch: progress.advance(evaluating, len(batch["candidates"])),
             )
         status = "finished"
@@ -186,12 +192,7 @@ def _run_distributed(
     url = settings.database_url
     run_id = _start(url, options, "celery", len(tasks))
     with _progress() as progress:
-        producing = progress.add_task("generate + dedup", total=len(tasks))
-        production = produce(
-            url, run_id, tasks, options,
-            lambda task: generate(task, options.budget, options.seed),
-            on_task=lambda task, kept: progress.advance(producing),
-        )  # fmt: skip
+        production = _produce(progress, url, run_id, tasks, options)
         try:
             queues = [queue] if queue else live_queues(settings) or [settings.queue]
             if not queue and queues == [settings.queue]:
@@ -253,8 +254,10 @@ def _print_summary(summary: dict[str, Any]) -> None:
         ("tasks", summary["tasks"]),
         ("candidates generated", summary["generated"]),
         ("after dedup", summary["after_dedup"]),
-        ("  dropped: same text / same md5 / known", f"{dropped.get('textual', 0)} / {dropped.get('canonical', 0)}"
-         f" / {dropped.get('known', 0)}"),
+        (
+            "  dropped: same text / same md5 / known",
+            f"{dropped.get('textual', 0)} / {dropped.get('canonical', 0)} / {dropped.get('known', 0)}",
+        ),
         ("evaluated (reused from earlier runs)", f"{summary['evaluated']} ({summary['reused']})"),
         (
             "ok / errors / timeouts / memory / rejected",

@@ -7,10 +7,23 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 
 from batt_tasks.db.migrate import upgrade
 
 POSTGRES_ADMIN_URL = os.environ.get("BATT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BATT_TEST_REDIS", "redis://127.0.0.1:6379/9")
+
+
+@pytest.fixture(scope="module")
+def redis_keyspace() -> Iterator[str]:
+    """The test Redis database; afterwards only the keys that appeared meanwhile are deleted."""
+    client = redis.Redis.from_url(REDIS_URL)
+    before = set(client.scan_iter())
+    yield REDIS_URL
+    created = set(client.scan_iter()) - before
+    if created:
+        client.delete(*created)
 
 
 @pytest.fixture

@@ -14,30 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from sqlalchemy import select
 
 from batt_tasks.db.models import Evaluation
 from batt_tasks.db.session import session_scope
-
-REDIS_URL = os.environ.get("BATT_TEST_REDIS", "redis://127.0.0.1:6379/9")
 
 
 def batt(*args: str, env: dict[str, str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")} | env
     command = [sys.executable, "-c", "from batt_tasks.cli import main; main()", *args]
     return subprocess.run(command, env=environment, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def redis_keyspace() -> Iterator[str]:
-    """The test Redis database; afterwards only the keys that appeared during the tests are deleted."""
-    client = redis.Redis.from_url(REDIS_URL)
-    before = set(client.scan_iter())
-    yield REDIS_URL
-    created = set(client.scan_iter()) - before
-    if created:
-        client.delete(*created)
 
 
 @pytest.fixture(scope="module")

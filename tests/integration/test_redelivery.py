@@ -1,8 +1,6 @@
 """The redelivery guard against a real Redis: the candidate that keeps killing its worker is found and stopped."""
 
-import os
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import redis
@@ -11,19 +9,13 @@ from batt_tasks.queue.completion import batch_persisted, expect_batches, forget_
 from batt_tasks.queue.redelivery import RedeliveryGuard
 from batt_tasks.queue.tasks import GuardedRunner
 
-REDIS_URL = os.environ.get("BATT_TEST_REDIS", "redis://127.0.0.1:6379/9")
 GRID = ((1, 2), (3, 4))
 OK = "def solve(I):\n    O = rot90(I)\n    return O\n"
 
 
 @pytest.fixture
-def client() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL)
-    before = set(client.scan_iter())
-    yield client
-    created = set(client.scan_iter()) - before
-    if created:
-        client.delete(*created)
+def client(redis_keyspace: str) -> redis.Redis:
+    return redis.Redis.from_url(redis_keyspace)
 
 
 def test_a_batch_that_went_through_leaves_nothing(client: redis.Redis) -> None:

@@ -3,7 +3,6 @@
 import os
 import signal
 import threading
-import time
 
 import pytest
 
@@ -31,10 +30,8 @@ def test_exception_is_an_error_with_type_and_message() -> None:
 
 
 def test_loop_is_stopped_by_the_timer_in_process() -> None:
-    started = time.perf_counter()
     runs = run_program(LOOP, [GRID, GRID], timeout=0.2)
     assert [run["status"] for run in runs] == ["timeout", "timeout"]
-    assert time.perf_counter() - started < 5
     assert threading.active_count() == 1  # no thread was used, none is left behind
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
