@@ -16,7 +16,7 @@ from batt_tasks.db.models import Run
 from batt_tasks.db.session import session_scope
 from batt_tasks.payloads import Batch, CandidateRecord, task_payload
 from batt_tasks.search.dedup import DedupCounts, deduplicate
-from batt_tasks.stages.persist import known_md5s, reuse_evaluations, save_task, save_timings
+from batt_tasks.stages.persist import known_md5s, reuse_evaluations, save_run_task, save_task, save_timings
 
 Generator = Callable[[ArcTask], list[CandidateRecord]]
 
@@ -108,6 +108,7 @@ def _produce_task(
     generate_seconds = time.perf_counter() - started
     with session_scope(database_url) as session:
         save_task(session, payload, task.source)
+        save_run_task(session, run_id, payload)
         started = time.perf_counter()
         known = set() if options.fresh else known_md5s(session, payload["key"])
         result = deduplicate(candidates, known)

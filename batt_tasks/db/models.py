@@ -54,6 +54,16 @@ class Task(Base):
     test_count: Mapped[int]
 
 
+class RunTask(Base):
+    """Which tasks a run covered (all of them, also those whose every candidate was a duplicate)."""
+
+    __tablename__ = "run_tasks"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    task_key: Mapped[str] = mapped_column(ForeignKey("tasks.key"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(64))
+
+
 class Solver(Base):
     """A canonical program, identified by the md5 of its inlined expression (or of its source, if rejected)."""
 
@@ -74,6 +84,7 @@ class Evaluation(Base):
         UniqueConstraint("run_id", "task_key", "solver_md5", name="uq_evaluation_run_task_solver"),
         Index("ix_evaluations_task_solver", "task_key", "solver_md5"),
         Index("ix_evaluations_task_id", "task_id"),
+        Index("ix_evaluations_task_key_demo", "task_key", "demo_score"),
         Index("ix_evaluations_run_status", "run_id", "status"),
     )
 

@@ -12,7 +12,7 @@ from sqlalchemy import Insert, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from batt_tasks.db.models import Evaluation, Run, Solver, StageTiming, Task, utc_now
+from batt_tasks.db.models import Evaluation, Run, RunTask, Solver, StageTiming, Task, utc_now
 from batt_tasks.db.session import session_scope
 from batt_tasks.payloads import Batch, CandidateRecord, TaskPayload
 
@@ -39,6 +39,13 @@ def save_task(session: Session, task: TaskPayload, source: str) -> None:
         "test_count": len(task["test"]),
     }
     session.execute(_insert(session, Task).on_conflict_do_nothing(index_elements=["key"]), [row])
+
+
+def save_run_task(session: Session, run_id: int, task: TaskPayload) -> None:
+    """Record that the run covers this task."""
+    row = {"run_id": run_id, "task_key": task["key"], "task_id": task["id"]}
+    statement = _insert(session, RunTask).on_conflict_do_nothing(index_elements=["run_id", "task_key"])
+    session.execute(statement, [row])
 
 
 def known_md5s(session: Session, task_key: str) -> set[str]:
