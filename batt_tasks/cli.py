@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -33,6 +34,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="Manage the results database schema (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console(stderr=True, soft_wrap=True)  # one message, one line: greppable logs
+# Tables: a terminal's own width; piped or redirected output is not cut at rich's default 80 columns.
+output = Console(width=None if sys.stdout.isatty() else 200)
 
 
 class Failure(Exception):
@@ -270,8 +273,79 @@ def _print_summary(summary: dict[str, Any]) -> None:
     rows.append(("wall seconds", summary["wall_seconds"]))
     for what, value in rows:
         table.add_row(what, str(value))
-    Console().print(table)
+    output.print(table)
     print(f"results in {summary['database']} (run {summary['run_id']})")
+
+
+@app.command()
+def report(
+    run_id: Annotated[int | None, typer.Argument(help="One run; all runs when omitted.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="A JSON list, one object per run (`batt run --json` keys).")
+    ] = False,
+) -> None:
+    """Summarise one run or every run: tasks, solved, correct, candidates, seconds per stage."""
+    from sqlalchemy import select
+
+    from batt_tasks.db.models import Run
+
+    url = get_settings().database_url
+    try:
+        with session_scope(url) as session:
+            ids = [run_id] if run_id is not None else list(session.scalars(select(Run.id).order_by(Run.id)))
+            if run_id is not None and session.get(Run, run_id) is None:
+                raise Failure(f"no run {run_id} in {masked_url(url)}", code=2)
+            summaries = [run_summary(session, each, masked_url(url)) for each in ids]
+    except OperationalError as error:
+        raise Failure(f"database {masked_url(url)} is unreachable: {error.orig}") from None
+    if as_json:
+        print(json.dumps(summaries))
+        return
+    if not summaries:
+        console.print(f"no runs yet in {masked_url(url)}: start one with `batt run`")
+    elif run_id is not None:
+        _print_summary(summaries[0])
+    else:
+        _print_runs(summaries, masked_url(url))
+
+
+def _print_runs(summaries: list[dict[str, Any]], database: str) -> None:
+    """One line per run; `batt report RUN` shows a run's seconds per stage."""
+    table = Table("run", "status", "data", "tasks", "cand.", "solved", "correct", "slowest stage", "seconds",
+                  title=f"runs in {database}", box=box.SIMPLE_HEAD)  # fmt: skip
+    for summary in summaries:
+        data = f"{summary['dataset']}/{summary['split']}" if summary["dataset"] else "files"
+        stages = summary["stage_seconds"]
+        slowest = max(stages, key=stages.__getitem__) if stages else "-"
+        table.add_row(
+            str(summary["run_id"]), summary["status"], data, str(summary["tasks"]), str(summary["after_dedup"]),
+            str(summary["solved"]), str(summary["correct"]), slowest, f"{sum(stages.values()):.2f}",
+        )  # fmt: skip
+    output.print(table)
+
+
+@app.command()
+def best(
+    task_id: Annotated[str, typer.Argument(help="An ARC task id, e.g. 007bbfb7.")],
+    run_id: Annotated[
+        int | None, typer.Option("--run", help="Best within this run [default: across all runs].")
+    ] = None,
+) -> None:
+    """Print the task's best solver as Python that runs on its own (`python best.py` needs only batt installed)."""
+    from batt_tasks.db.queries import ranked_solvers, task_key_for
+
+    url = get_settings().database_url
+    with session_scope(url) as session:
+        key = task_key_for(session, task_id, run_id)
+        solvers = ranked_solvers(session, key, run_id, limit=1) if key else []
+    if not solvers:
+        raise Failure(f"no solver for task {task_id} in {masked_url(url)} yet" + (f" (run {run_id})" if run_id else ""))
+    solver = solvers[0]
+    test = "unknown" if solver.test_score is None else f"{solver.test_score:g}"
+    print(f'"""Best solver of ARC task {solver.task_id}: md5 {solver.md5}, demo score {solver.demo_score:g}, '
+          f'test score {test} (run {solver.run_id})."""\n')  # fmt: skip
+    print("from batt_tasks.dsl import *  # noqa: F403\n\n")
+    print(solver.program, end="")
 
 
 workers_app = typer.Typer(help="GPU-pinned Celery workers on this machine: start, stop, list.")
@@ -295,7 +369,7 @@ def workers(context: typer.Context) -> None:
             names = ", ".join(q["name"] for q in queues.get(hostname, []))
             table.add_row(hostname, info.get("cuda_visible_devices") or "none", info.get("score_backend"), names,
                           info.get("pid"))  # fmt: skip
-    Console().print(table)
+    output.print(table)
 
 
 @workers_app.command("start")
