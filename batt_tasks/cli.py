@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from batt_tasks import data
 from batt_tasks.data import ArcTask, LoadResult
-from batt_tasks.db.migrate import upgrade
+from batt_tasks.db.migrate import schema_behind, upgrade
 from batt_tasks.db.session import session_scope
 from batt_tasks.db.summary import run_summary
 from batt_tasks.embedded import run_batches
@@ -30,6 +30,7 @@ app = typer.Typer(
     "(default sqlite:///./batt.db).",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals may hold a database URL with its password
 )
 db_app = typer.Typer(help="Manage the results database schema (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -98,6 +99,17 @@ def run(
         print(json.dumps(summary))
     else:
         _print_summary(summary)
+
+
+def _database(url: str) -> str:
+    """The URL of a reachable database whose schema is current, else a Failure saying what to do."""
+    try:
+        behind = schema_behind(url)
+    except OperationalError as error:
+        raise Failure(f"database {masked_url(url)} is unreachable: {error.orig}") from None
+    if behind is not None:
+        raise Failure(f"database {masked_url(url)} has schema revision {behind}: run `batt db upgrade`", code=2)
+    return url
 
 
 def _settings_with(**overrides: Any) -> Settings:
@@ -230,7 +242,7 @@ def status(
     from batt_tasks.db.models import Run
     from batt_tasks.stages.persist import mark_finished_if_complete
 
-    url = get_settings().database_url
+    url = _database(get_settings().database_url)
     try:
         with session_scope(url) as session:
             if session.get(Run, run_id) is None:
@@ -289,7 +301,7 @@ def report(
 
     from batt_tasks.db.models import Run
 
-    url = get_settings().database_url
+    url = _database(get_settings().database_url)
     try:
         with session_scope(url) as session:
             ids = [run_id] if run_id is not None else list(session.scalars(select(Run.id).order_by(Run.id)))
@@ -334,7 +346,7 @@ def best(
     """Print the task's best solver as Python that runs on its own (`python best.py` needs only batt installed)."""
     from batt_tasks.db.queries import ranked_solvers, task_key_for
 
-    url = get_settings().database_url
+    url = _database(get_settings().database_url)
     with session_scope(url) as session:
         key = task_key_for(session, task_id, run_id)
         solvers = ranked_solvers(session, key, run_id, limit=1) if key else []
@@ -346,6 +358,51 @@ def best(
           f'test score {test} (run {solver.run_id})."""\n')  # fmt: skip
     print("from batt_tasks.dsl import *  # noqa: F403\n\n")
     print(solver.program, end="")
+
+
+@app.command()
+def show(
+    task_id: Annotated[str, typer.Argument(help="An ARC task id, e.g. 007bbfb7.")],
+    run_id: Annotated[int | None, typer.Option("--run", help="The best solver of this run [default: of all].")] = None,
+    picture: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also draw the grids to this PNG file.")
+    ] = None,
+) -> None:
+    """A task's demo pairs, its best solver (as readable lines) and that solver's outputs beside the expected ones."""
+    from batt_tasks.show import describe, render_png, task_view
+
+    settings = get_settings()
+    with session_scope(_database(settings.database_url)) as session:
+        try:
+            view = task_view(session, task_id, run_id, settings.sample_timeout)
+        except LookupError as error:
+            raise Failure(f"{error} ({masked_url(settings.database_url)})", code=2) from None
+    print(describe(view))
+    if picture is not None:
+        print(f"picture: {render_png(view, picture)}")
+
+
+@app.command()
+def export(
+    run_id: Annotated[int, typer.Option("--run", help="The run to export.")],
+    path: Annotated[Path, typer.Option("--output", "-o", help="Where to write it.")] = Path("submission.json"),
+) -> None:
+    """Write an ARC Prize submission.json: two attempts per test input for every task of the run.
+
+    Attempts come from the run's two best distinct solvers (demo score, then shorter, then faster); a task
+    without one still gets valid fallback attempts. The file is checked against the format before it is written.
+    """
+    from batt_tasks.export import SubmissionError, export_run
+
+    settings = get_settings()
+    try:
+        written, counts = export_run(_database(settings.database_url), run_id, path, settings.sample_timeout)
+    except LookupError as error:
+        raise Failure(f"{error} in {masked_url(settings.database_url)}", code=2) from None
+    except SubmissionError as error:
+        raise Failure(f"the submission would be invalid, nothing written: {error}") from None
+    print(f"wrote {written}: {counts['tasks']} tasks, {counts['solved_attempts']} with solver attempts, "
+          f"{counts['fallback']} with fallback attempts only")  # fmt: skip
 
 
 workers_app = typer.Typer(help="GPU-pinned Celery workers on this machine: start, stop, list.")
@@ -430,9 +487,12 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
 
 def main() -> None:
-    """Console entry point: Failures become one red line and an exit code, never a traceback."""
+    """Console entry point: Failures (and a database that fails mid-command) become one red line, not a traceback."""
     try:
         app()
     except Failure as failure:
         console.print(f"[red]error:[/] {escape(str(failure))}", highlight=False)
         sys.exit(failure.code)
+    except OperationalError as error:
+        console.print(f"[red]database error:[/] {escape(str(error.orig))}", highlight=False)
+        sys.exit(1)

@@ -130,18 +130,18 @@ def _parse_train_pair(raw: object, where: str) -> tuple[Grid, Grid]:
     pair = _pair_fields(raw, where)
     if "output" not in pair:
         raise TaskFormatError(f"{where}: missing 'output'")
-    return _parse_grid(pair["input"], f"{where} input"), _parse_grid(pair["output"], f"{where} output")
+    return parse_grid(pair["input"], f"{where} input"), parse_grid(pair["output"], f"{where} output")
 
 
 def _parse_test_pair(raw: object, where: str) -> tuple[Grid, Grid | None]:
     pair = _pair_fields(raw, where)
     output = pair.get("output")  # absent or null: the answer is unknown (Kaggle challenges)
-    grid_out = None if output is None else _parse_grid(output, f"{where} output")
-    return _parse_grid(pair["input"], f"{where} input"), grid_out
+    grid_out = None if output is None else parse_grid(output, f"{where} output")
+    return parse_grid(pair["input"], f"{where} input"), grid_out
 
 
-def _parse_grid(raw: object, where: str) -> Grid:
-    """A non-empty rectangular list of rows, 1..30 per side, cells integers 0..9."""
+def parse_grid(raw: object, where: str) -> Grid:
+    """A non-empty rectangular list of rows, 1..30 per side, cells integers 0..9; else TaskFormatError."""
     if not isinstance(raw, list):
         raise TaskFormatError(f"{where}: expected a grid (a list of rows), got {_kind(raw)}")
     if not raw:

@@ -4,6 +4,10 @@ from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from batt_tasks.db.session import get_engine
 
 
 def alembic_config(database_url: str) -> Config:
@@ -22,3 +26,11 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 def downgrade(database_url: str, revision: str) -> None:
     """Take the schema back to `revision` ("base" drops every table)."""
     command.downgrade(alembic_config(database_url), revision)
+
+
+def schema_behind(database_url: str) -> str | None:
+    """None when the schema is at head; else the revision it is at ("empty" for a new database)."""
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    with get_engine(database_url).connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return None if current == head else current or "empty"

@@ -115,6 +115,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["task_key"], ["tasks.key"]),
         sa.PrimaryKeyConstraint("run_id", "task_key"),
     )
+    # Runs recorded before this revision: their tasks are the ones they evaluated.
+    op.execute(
+        "INSERT INTO run_tasks (run_id, task_key, task_id) SELECT DISTINCT run_id, task_key, task_id FROM evaluations"
+    )
     with op.batch_alter_table("evaluations") as batch:
         batch.create_index("ix_evaluations_task_key_demo", ["task_key", "demo_score"])
     for sql in VIEWS.values():

