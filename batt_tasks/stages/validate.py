@@ -108,8 +108,10 @@ def run_sample(solver: Callable[[Grid], Any], grid: Grid, timeout: float) -> Sam
 
 def as_grid_text(value: object) -> GridText:
     """The candidate's output as wire text; ValueError when it is not an ARC grid."""
-    if not isinstance(value, tuple | list) or not value:
+    if not isinstance(value, tuple | list):
         raise ValueError(f"returned {type(value).__name__}, not a grid")
+    if not value:
+        raise ValueError("returned an empty grid")
     rows = [row for row in value if isinstance(row, tuple | list)]
     if len(rows) != len(value) or not rows[0]:
         raise ValueError("returned a value that is not a non-empty tuple of rows")
