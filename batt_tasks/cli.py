@@ -414,10 +414,15 @@ def workers(context: typer.Context) -> None:
     """List live workers, the GPU each owns and how it scores (`batt workers start` to start some)."""
     if context.invoked_subcommand is not None:
         return
+    from kombu.exceptions import OperationalError as BrokerError
+
     from batt_tasks.queue.app import app as celery_app
 
-    replies = celery_app.control.broadcast("batt_device", reply=True, timeout=2.0)
-    queues = celery_app.control.inspect(timeout=2.0).active_queues() or {}
+    try:
+        replies = celery_app.control.broadcast("batt_device", reply=True, timeout=2.0)
+        queues = celery_app.control.inspect(timeout=2.0).active_queues() or {}
+    except BrokerError as error:
+        raise Failure(f"broker {masked_url(celery_app.conf.broker_url)} is unreachable: {error}") from None
     if not replies:
         raise Failure("no worker answered; start some with `batt workers start`")
     table = Table("worker", "GPU", "scoring", "queues", "pid")

@@ -339,6 +339,8 @@ def _read_json(path: Path) -> object:
         raise _FileProblem(f"not UTF-8 text: {err.reason} at byte {err.start}") from None
     except RecursionError:
         raise _FileProblem("invalid JSON: nested too deeply to parse") from None
+    except ValueError as err:  # json's int conversion limit: a number with thousands of digits
+        raise _FileProblem(f"invalid JSON: {err}") from None
 
 
 def _task_entries(path: Path, data: object) -> dict[str, object]:

@@ -5,14 +5,15 @@ No database URL means ``sqlite:///./batt.db``.
 """
 
 import os
+import re
 from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
 
 EMBEDDED_DATABASE_URL = "sqlite:///./batt.db"
+SECRET_QUERY = re.compile(r"([?&](?:password|passwd|pwd|secret|token|api_key|sslpassword)=)[^&#]*", re.IGNORECASE)
 
 
 class Settings(BaseSettings):
@@ -55,13 +56,18 @@ def get_settings() -> Settings:
 
 
 def masked_url(url: str) -> str:
-    """The URL with any password replaced by ***, safe to print and log."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not an SQLAlchemy URL (a broker URL, say): mask by hand
-        scheme, sep, rest = url.partition("://")
-        credentials, at, host = rest.rpartition("@")
-        if not sep or not at or ":" not in credentials:
-            return url
-        user = credentials.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
+    """The URL with every password replaced by ***, safe to print and log.
+
+    Both places a password can hide: the user-info before the authority's LAST @ (a careless password may
+    contain an unescaped @), and a password query parameter, which libpq also reads.
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    authority_end = min(index for index in (rest.find("?"), len(rest)) if index >= 0)
+    at = rest.rfind("@", 0, authority_end)
+    if at >= 0:
+        user, colon, _ = rest[:at].partition(":")
+        rest = f"{user}{':***' if colon else ''}{rest[at:]}"
+    rest = SECRET_QUERY.sub(r"\1***", rest)
+    return f"{scheme}://{rest}"

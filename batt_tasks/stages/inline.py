@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from batt_tasks.dsl import PRIMITIVES
 from batt_tasks.payloads import Batch, CandidateRecord
-from batt_tasks.stages.sandbox import Rejected, check_source
+from batt_tasks.stages.sandbox import Rejected, check_source, too_deep_rejected
 
 MAX_INLINED_NODES = 20_000
 
@@ -32,14 +32,15 @@ def inline_source(source: str) -> InlinedProgram:
     """Canonicalise a candidate; raises Rejected when it is not a valid DSL program."""
     checked = check_source(source)
     bindings: dict[str, ast.expr] = {}
-    for name, value in checked.assignments:
-        bindings[name] = _substitute(value, bindings)
-    expression = _substitute(checked.result, bindings)
-    nodes = _expanded_size(expression, {})
-    if nodes > MAX_INLINED_NODES:
-        raise Rejected(f"inlined expression has {nodes} nodes, more than {MAX_INLINED_NODES}")
-    text = ast.unparse(expression)
-    lines = _straight_line(expression)
+    with too_deep_rejected():
+        for name, value in checked.assignments:
+            bindings[name] = _substitute(value, bindings)
+        expression = _substitute(checked.result, bindings)
+        nodes = _expanded_size(expression, {})
+        if nodes > MAX_INLINED_NODES:
+            raise Rejected(f"inlined expression has {nodes} nodes, more than {MAX_INLINED_NODES}")
+        text = ast.unparse(expression)
+        lines = _straight_line(expression)
     program = "\n".join(["def solve(I):", *(f"    {line}" for line in lines), "    return O", ""])
     return InlinedProgram(md5=text_md5(text), expression=text, program=program, size=len(lines))
 

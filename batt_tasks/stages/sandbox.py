@@ -8,7 +8,8 @@ control flow or imports, so nothing can reach Python's object graph or builtins.
 """
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,14 +89,25 @@ def check_function(function: ast.FunctionDef) -> CheckedProgram:
 
 def check_source(source: str) -> CheckedProgram:
     """Parse and check a candidate's source."""
-    return check_function(parse_solver(source))
+    with too_deep_rejected():
+        return check_function(parse_solver(source))
+
+
+@contextmanager
+def too_deep_rejected() -> Iterator[None]:
+    """Nesting too deep for the parser or a tree walk (thousands of calls or minus signs) is a rejection."""
+    try:
+        yield
+    except (RecursionError, MemoryError):
+        raise Rejected("the program nests too deeply to be checked") from None
 
 
 def compile_solver(source: str) -> Callable[[Grid], Any]:
     """Check, then compile against a namespace holding the DSL and nothing else (no builtins)."""
     checked = check_source(source)
     module = ast.Module(body=[checked.function], type_ignores=[])
-    code = compile(module, "<candidate>", "exec")
+    with too_deep_rejected():
+        code = compile(module, "<candidate>", "exec")
     namespace: dict[str, Any] = {"__builtins__": {}, **PRIMITIVES}
     exec(code, namespace)  # the whitelist above has passed: only DSL calls can run
     solver: Callable[[Grid], Any] = namespace[FUNCTION_NAME]
