@@ -221,7 +221,11 @@ def _run_distributed(
         if not detach:
             following = progress.add_task("evaluate", total=production.counts.kept)
             try:
-                follow(url, run_id, production.counts.kept, lambda done: progress.update(following, completed=done))
+                follow(
+                    url, run_id, production.counts.kept,
+                    on_progress=lambda done: progress.update(following, completed=done),
+                    on_wait=lambda message: console.print(f"[yellow]{escape(message)}[/]"),
+                )  # fmt: skip
             except KeyboardInterrupt:
                 console.print(f"stopped following; run {run_id} goes on in the workers: `batt status {run_id}`")
                 raise typer.Exit(130) from None

@@ -4,6 +4,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from celery import chain
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from batt_tasks.db.session import session_scope
 from batt_tasks.payloads import Batch
@@ -47,14 +48,31 @@ def follow(
     run_id: int,
     expected: int,
     on_progress: Callable[[int], None],
+    on_wait: Callable[[str], None] = lambda message: None,
     poll_seconds: float = 0.5,
 ) -> None:
-    """Return once `expected` evaluations of the run are persisted, reporting the count as it grows."""
+    """Return once `expected` evaluations of the run are persisted, reporting the count as it grows.
+
+    A database that stops answering is waited for (the workers' persist retries too): `on_wait` hears why,
+    once per outage, and the count resumes where it was when the database comes back.
+    """
+    waiting = False
     while True:
-        with session_scope(database_url) as session:
-            done = fresh_evaluations(session, run_id)
-            on_progress(done)
-            if done >= expected:
-                mark_finished_if_complete(session, run_id)
-                return
+        try:
+            with session_scope(database_url) as session:
+                done = fresh_evaluations(session, run_id)
+                if done >= expected:
+                    mark_finished_if_complete(session, run_id)
+        except (OperationalError, InterfaceError) as error:
+            if not waiting:
+                on_wait(f"database unreachable ({str(error.orig).strip().splitlines()[0]}); waiting for it")
+            waiting = True
+            time.sleep(min(5.0, poll_seconds * 4))
+            continue
+        if waiting:
+            on_wait("database back; following the run again")
+            waiting = False
+        on_progress(done)
+        if done >= expected:
+            return
         time.sleep(poll_seconds)
