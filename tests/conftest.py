@@ -6,6 +6,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -71,30 +72,30 @@ def batt(
     return subprocess.run(command, env=environment, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory, redis_keyspace: str) -> Iterator[dict[str, str]]:
-    """Two prefork workers pinned to device ids 0 and 1, on their own queue names and PostgreSQL database.
+@contextmanager
+def running_cluster(folder: Path, redis_url: str, workers: int = 2, **extra: str) -> Iterator[dict[str, str]]:
+    """Real prefork workers pinned to device ids 0..workers-1, on their own queue names and PostgreSQL database.
 
-    Yields the BATT_ environment that reaches them, plus "folder" (their state and logs).
+    Yields the BATT_ environment that reaches them, plus "folder" (their state and logs); `extra` adds settings.
     """
     name = f"batt_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    folder = tmp_path_factory.mktemp("cluster")
     env = {
-        "BATT_BROKER_URL": redis_keyspace,
+        "BATT_BROKER_URL": redis_url,
         "BATT_DATABASE_URL": POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
         + f"/{name}",
         "BATT_QUEUE": f"batt-test-{uuid.uuid4().hex[:8]}",
         "BATT_STATE_DIR": str(folder / "state"),
         "BATT_SAMPLE_TIMEOUT": "2",
+        **extra,
     }
     try:
         assert batt("db", "upgrade", env=env, cwd=folder).returncode == 0
-        started = batt("workers", "start", "--count", "2", env=env, cwd=folder)
+        started = batt("workers", "start", "--count", str(workers), env=env, cwd=folder)
         assert started.returncode == 0, started.stderr
         deadline = time.monotonic() + 60
-        while batt("workers", env=env, cwd=folder).stdout.count("gpu") < 2:
+        while batt("workers", env=env, cwd=folder).stdout.count("gpu") < workers:
             assert time.monotonic() < deadline, "workers did not answer within 60 s"
             time.sleep(1)
         yield env | {"folder": str(folder)}
@@ -102,3 +103,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, redis_keyspace: str) -> It
         batt("workers", "stop", "--grace", "10", env=env, cwd=folder)
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory, redis_keyspace: str) -> Iterator[dict[str, str]]:
+    """Two real workers shared by a test module (see running_cluster)."""
+    with running_cluster(tmp_path_factory.mktemp("cluster"), redis_keyspace) as env:
+        yield env

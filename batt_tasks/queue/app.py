@@ -51,6 +51,10 @@ def make_app(settings: Settings) -> Celery:
         # Redis redelivers a task unacknowledged this long; longer than the longest task (validate's limit).
         broker_transport_options={
             "visibility_timeout": settings.visibility_timeout,
+            # Look for tasks abandoned by a dead worker every tenth of the visibility timeout (kombu's default
+            # sweep, 10 s x throttle 10, would leave them unseen for 100 s past their timeout).
+            "unacked_restore_interval": max(1, min(60, settings.visibility_timeout // 10)),
+            "unacked_restore_throttle": 1,
             # JSON bodies are text already: base64 would add a third to every batch and cost a pass over it.
             "body_encoding": None,
         },
