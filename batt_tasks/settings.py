@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     queue: str = Field("batt", description="shared Celery queue; per-GPU queues are <queue>.gpu<N>")
     max_redeliveries: int = Field(2, ge=1, description="times a batch may kill its worker before a candidate is failed")
     visibility_timeout: int = Field(3600, ge=1, description="seconds before Redis redelivers an unacked task")
+    validate_margin: float = Field(
+        60.0, gt=0, description="seconds a validate task may run beyond its samples' timers before it is killed"
+    )
     worker_max_memory_mb: int = Field(2048, ge=64, description="a worker child is replaced above this resident size")
     flower_user: str = Field("batt", description="Flower basic-auth user")
     flower_password: str | None = Field(None, description="Flower basic-auth password; Flower refuses to start without")

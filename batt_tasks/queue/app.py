@@ -58,9 +58,6 @@ def make_app(settings: Settings) -> Celery:
             # JSON bodies are text already: base64 would add a third to every batch and cost a pass over it.
             "body_encoding": None,
         },
-        # Every task but validate (which gets a limit sized to its batch) is bounded too.
-        task_soft_time_limit=300,
-        task_time_limit=360,
         # A child that grew past this (a leak, a big batch) is replaced after its task.
         worker_max_memory_per_child=settings.worker_max_memory_mb * 1024,
         # A lost broker connection cancels running acks_late tasks, which are then redelivered.

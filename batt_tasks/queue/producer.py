@@ -15,9 +15,6 @@ from batt_tasks.queue.tasks import inline, persist, score, validate
 from batt_tasks.settings import Settings
 from batt_tasks.stages.persist import fresh_evaluations, mark_finished_if_complete
 
-# Seconds a validate task may take beyond its samples' timers before Celery's hard limit kills it.
-VALIDATE_MARGIN_SECONDS = 60
-
 
 def live_queues(settings: Settings, timeout: float = 2.0) -> list[str]:
     """The per-GPU queues that live workers consume, so work can be spread evenly over them."""
@@ -34,10 +31,10 @@ def enqueue(batches: Sequence[Batch], settings: Settings, queues: Sequence[str])
     for index, batch in enumerate(batches):
         queue = queues[index % len(queues)]
         samples = len(batch["task"]["train"]) + len(batch["task"]["test"])
-        limit = len(batch["candidates"]) * samples * settings.sample_timeout + VALIDATE_MARGIN_SECONDS
+        limit = len(batch["candidates"]) * samples * settings.sample_timeout + settings.validate_margin
         chain(
             inline.s(batch).set(queue=queue),
-            validate.s().set(queue=queue, soft_time_limit=limit, time_limit=limit + 30),
+            validate.s().set(queue=queue, time_limit=limit),
             score.s().set(queue=queue),
             persist.s().set(queue=queue),
         ).apply_async()

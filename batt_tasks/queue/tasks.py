@@ -82,7 +82,14 @@ class GuardedRunner:
         return results
 
 
-@app.task(name="batt.inline")
+# Soft then hard time limits for the light stages. Validate has no soft limit on purpose: its candidates
+# already run under per-sample timers, a SoftTimeLimitExceeded escaping from it would be rejected without
+# requeue (acks_on_failure_or_timeout is off) and lose the batch, and the producer gives each validate a hard
+# limit sized to its batch, whose kill requeues the batch for the redelivery guard.
+LIGHT_LIMITS = {"soft_time_limit": 300, "time_limit": 360}
+
+
+@app.task(name="batt.inline", **LIGHT_LIMITS)
 def inline(batch: Batch) -> Batch:
     return inline_batch(batch)
 
@@ -100,7 +107,7 @@ def validate(batch: Batch) -> Batch:
     return validated
 
 
-@app.task(name="batt.score")
+@app.task(name="batt.score", **LIGHT_LIMITS)
 def score(batch: Batch) -> Batch:
     return score_batch(batch, _backend(os.getpid()))
 
@@ -114,6 +121,7 @@ def score(batch: Batch) -> Batch:
     retry_backoff_max=30,
     retry_jitter=True,
     max_retries=40,
+    **LIGHT_LIMITS,
 )
 def persist(self: Task, batch: Batch) -> dict[str, Any]:
     settings = get_settings()

