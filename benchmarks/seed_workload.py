@@ -14,22 +14,13 @@ Needs PostgreSQL (BATT_BENCH_POSTGRES) and Redis (BATT_BENCH_REDIS) like benchma
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
-import psycopg
-import redis
+from harness import throwaway_services
 from rich.console import Console
 from rich.table import Table
 
-ADMIN_URL = os.environ.get("BATT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("BATT_BENCH_REDIS", "redis://127.0.0.1:6379/8")
 TASK = "007bbfb7"
 OLD_PIPELINE_SECONDS = 5.36  # Kaggle 4x L4, after the old pipeline's own optimisations
 OLD_PIPELINE_TWO_CORES = (3.3, 3.9)
@@ -41,28 +32,8 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=149)
     args = parser.parse_args()
 
-    database = f"batt_bench_{uuid.uuid4().hex[:10]}"
-    state = Path(tempfile.mkdtemp(prefix="batt-seed-"))
-    postgres_url = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{database}"
-    os.environ |= {"BATT_DATABASE_URL": postgres_url, "BATT_BROKER_URL": REDIS_URL,
-                   "BATT_QUEUE": f"batt-seed-{uuid.uuid4().hex[:8]}", "BATT_STATE_DIR": str(state)}  # fmt: skip
-    client = redis.Redis.from_url(REDIS_URL)
-    keys_before = set(client.scan_iter())
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{database}"')
-    try:
+    with throwaway_services("batt-seed") as (postgres_url, state):
         figures = measure(postgres_url, f"sqlite:///{state / 'seed.db'}", args.repeats, args.candidates)
-    finally:
-        subprocess.run([sys.executable, "-c", "from batt_tasks.cli import main; main()", "workers", "stop"],
-                       capture_output=True, check=False)  # fmt: skip
-        created = set(client.scan_iter()) - keys_before
-        if created:
-            client.delete(*created)
-        from batt_tasks.db.session import get_engine
-
-        get_engine(postgres_url).dispose()
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     report(figures)
 
 

@@ -22,20 +22,11 @@ Redis (BATT_BENCH_REDIS, default redis://127.0.0.1:6379/8; only keys it creates 
 import argparse
 import json
 import os
-import subprocess
-import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
-import psycopg
-import redis
+from harness import throwaway_services
 from rich.console import Console
 from rich.table import Table
-
-ADMIN_URL = os.environ.get("BATT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("BATT_BENCH_REDIS", "redis://127.0.0.1:6379/8")
 
 
 def cpu_jiffies() -> tuple[int, int]:
@@ -69,31 +60,9 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(size) for size in args.batch_sizes.split(",")]
 
-    database = f"batt_bench_{uuid.uuid4().hex[:10]}"
-    queue = f"batt-bench-{uuid.uuid4().hex[:8]}"
-    state = Path(tempfile.mkdtemp(prefix="batt-bench-"))
-    url = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{database}"
-    # Workers and this process read the same settings from the environment.
-    os.environ |= {"BATT_DATABASE_URL": url, "BATT_BROKER_URL": REDIS_URL, "BATT_QUEUE": queue,
-                   "BATT_STATE_DIR": str(state)}  # fmt: skip
-    client = redis.Redis.from_url(REDIS_URL)
-    keys_before = set(client.scan_iter())
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{database}"')
-    try:
-        workers = [int(count) for count in args.workers.split(",")]
+    workers = [int(count) for count in args.workers.split(",")]
+    with throwaway_services("batt-bench") as (url, _):
         figures = measure(url, args.tasks, args.budget, sizes, workers, args.concurrency)
-    finally:
-        subprocess.run([sys.executable, "-c", "from batt_tasks.cli import main; main()", "workers", "stop"],
-                       capture_output=True, check=False)  # fmt: skip
-        created = set(client.scan_iter()) - keys_before
-        if created:
-            client.delete(*created)
-        from batt_tasks.db.session import get_engine
-
-        get_engine(url).dispose()
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     report(figures)
 
 
