@@ -3,6 +3,7 @@
 import json
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,8 +21,10 @@ from batt_tasks.db.migrate import schema_behind, upgrade
 from batt_tasks.db.session import session_scope
 from batt_tasks.db.summary import run_summary
 from batt_tasks.embedded import run_batches
-from batt_tasks.producer import Production, RunOptions, finish_run, produce, start_run
+from batt_tasks.producer import Generator, Production, RunOptions, finish_run, produce, record_search, start_run
 from batt_tasks.search.generate import generate
+from batt_tasks.search.task_search import SearchFeed, SearchOptions
+from batt_tasks.search.user_candidates import EVERY_TASK, CandidatesFileError, UserCandidates, load_candidates
 from batt_tasks.settings import Settings, get_settings, masked_url
 
 app = typer.Typer(
@@ -59,7 +62,34 @@ def run(
     solutions: Annotated[Path | None, typer.Option(help="Kaggle solutions file for --tasks-file.")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Evaluate only the first N tasks.")] = None,
     seed: Annotated[int | None, typer.Option(help="Generator seed [default: BATT_SEED or 0].")] = None,
-    budget: Annotated[int | None, typer.Option(min=1, help="Candidates generated per task [default: 200].")] = None,
+    budget: Annotated[
+        int | None, typer.Option(min=1, help="Programs the search tries per task [default: BATT_BUDGET or 20000].")
+    ] = None,
+    depth: Annotated[
+        int | None, typer.Option(min=0, max=5, help="Most calls in an enumerated program; 0 = mutations only [3].")
+    ] = None,
+    keep: Annotated[int | None, typer.Option(min=1, help="Candidates per task sent to the pipeline [32].")] = None,
+    search_seconds: Annotated[
+        float | None, typer.Option(min=0.01, help="Wall-time limit of one task's search [60].")
+    ] = None,
+    stop_after: Annotated[
+        int | None, typer.Option(min=1, help="End a task's search after this many solvers [1].")
+    ] = None,
+    jobs: Annotated[int | None, typer.Option(min=1, help="Processes that search tasks [one per core].")] = None,
+    generator: Annotated[
+        str | None,
+        typer.Option(
+            help="search: typed enumeration and mutations, the best --keep go on [default]. sweep: a fixed list of "
+            "seeds, compositions and mutations, --budget per task, every one evaluated (load tests, score history)."
+        ),
+    ] = None,
+    candidates: Annotated[
+        Path | None,
+        typer.Option(
+            help="Evaluate your own candidates instead of searching: a .py file of `def solve(I)` functions "
+            '(`def solve_<task id>(I)` binds one to a task) or a .jsonl file of {"task_id", "source"} rows.'
+        ),
+    ] = None,
     timeout: Annotated[
         float | None, typer.Option(min=0.001, help="Seconds a candidate may run on one sample [default: 1].")
     ] = None,
@@ -78,10 +108,22 @@ def run(
     Without BATT_BROKER_URL everything runs here. With it, each batch goes to the Celery workers as a
     chain inline -> validate -> score -> persist, and this command follows the rows they persist.
 
+    The search tries, per task, the hand-written solver if there is one, then typed compositions of
+    DSL primitives up to --depth calls (programs equal on every demo input count once), then
+    mutations of the hand-written solvers; it stops a task at its first solver (--stop-after).
+
     Examples:  batt run --limit 5     batt run --task 007bbfb7 --budget 500     batt run --tasks-file my_tasks/
+               batt run --split evaluation --budget 100000     batt run --candidates my_solvers.py
     """
-    settings = _settings_with(timeout=timeout, batch_size=batch_size, seed=seed, budget=budget)
-    tasks = _load_tasks(dataset, split, tasks_file, solutions, task or [], limit)
+    if generator not in (None, "search", "sweep"):
+        raise typer.BadParameter(f"{generator!r} is not search or sweep", param_hint="--generator")
+    settings = _settings_with(
+        timeout=timeout, batch_size=batch_size, seed=seed, budget=budget, search_depth=depth, search_keep=keep,
+        search_seconds=search_seconds, search_stop_after=stop_after, search_processes=jobs, generator=generator,
+    )  # fmt: skip
+    user = _load_candidates(candidates) if candidates else None
+    ids = task or (sorted(user.bound_tasks()) if user and EVERY_TASK not in user.by_task else [])
+    tasks = _load_tasks(dataset, split, tasks_file, solutions, ids, limit)
     options = RunOptions(
         dataset=None if tasks_file else dataset,
         split=None if tasks_file else split,
@@ -89,12 +131,18 @@ def run(
         budget=settings.budget,
         batch_size=settings.batch_size,
         fresh=fresh,
-        extra={"tasks_file": str(tasks_file) if tasks_file else None, "timeout": settings.sample_timeout},
+        extra={
+            "tasks_file": str(tasks_file) if tasks_file else None,
+            "timeout": settings.sample_timeout,
+            "candidates": str(candidates) if candidates else None,
+            "generator": "user" if user else settings.generator,
+            "search": asdict(search_options(settings)) if not user and settings.generator == "search" else None,
+        },
     )
     if settings.embedded:
-        summary = _run_embedded(tasks, options, settings)
+        summary = _run_embedded(tasks, options, settings, _generator(tasks, settings, user))
     else:
-        summary = _run_distributed(tasks, options, settings, detach, queue)
+        summary = _run_distributed(tasks, options, settings, _generator(tasks, settings, user), detach, queue)
     if as_json:
         print(json.dumps(summary))
     else:
@@ -133,6 +181,35 @@ def _load_tasks(
     return tasks
 
 
+def _load_candidates(path: Path) -> UserCandidates:
+    try:
+        return load_candidates(path)
+    except CandidatesFileError as error:
+        raise Failure(str(error), code=2) from None
+
+
+def _generator(tasks: list[ArcTask], settings: Settings, user: UserCandidates | None) -> Generator:
+    if user:
+        return user.for_task
+    if settings.generator == "sweep":
+        return lambda task: generate(task, settings.budget, settings.seed)
+    return SearchFeed(tasks, search_options(settings), settings.search_processes)
+
+
+def search_options(settings: Settings) -> SearchOptions:
+    """The search's knobs, from settings and the command line."""
+    return SearchOptions(
+        budget=settings.budget,
+        depth=settings.search_depth,
+        keep=settings.search_keep,
+        seconds=settings.search_seconds,
+        solutions=settings.search_stop_after,
+        seed=settings.seed,
+        sample_timeout=settings.sample_timeout,
+        memory_cap_mb=settings.memory_cap_mb,
+    )
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"),
@@ -145,24 +222,27 @@ def _progress() -> Progress:
     )
 
 
-def _produce(progress: Progress, url: str, run_id: int, tasks: list[ArcTask], options: RunOptions) -> Production:
-    """Generate and dedup every task's candidates, one tick of the bar per task."""
-    producing = progress.add_task("generate + dedup", total=len(tasks))
-    return produce(
-        url, run_id, tasks, options,
-        lambda task: generate(task, options.budget, options.seed),
-        on_task=lambda task, kept: progress.advance(producing),
-    )  # fmt: skip
+def _produce(
+    progress: Progress, url: str, run_id: int, tasks: list[ArcTask], options: RunOptions, generator: Generator
+) -> Production:
+    """Search (or read) and dedup every task's candidates, one tick of the bar per task."""
+    producing = progress.add_task("search + dedup", total=len(tasks))
+    production = produce(url, run_id, tasks, options, generator, on_task=lambda task, kept: progress.advance(producing))
+    if isinstance(generator, SearchFeed):
+        record_search(url, run_id, generator.report())
+    return production
 
 
-def _run_embedded(tasks: list[ArcTask], options: RunOptions, settings: Settings) -> dict[str, Any]:
+def _run_embedded(
+    tasks: list[ArcTask], options: RunOptions, settings: Settings, generator: Generator
+) -> dict[str, Any]:
     url = settings.database_url
     shown_url = masked_url(url)
     run_id = _start(url, options, "embedded", len(tasks))
     status = "failed"
     try:
         with _progress() as progress:
-            production = _produce(progress, url, run_id, tasks, options)
+            production = _produce(progress, url, run_id, tasks, options, generator)
             evaluating = progress.add_task("evaluate", total=production.counts.kept)
             run_batches(
                 production.batches,
@@ -198,7 +278,7 @@ def _start(url: str, options: RunOptions, mode: str, tasks: int) -> int:
 
 
 def _run_distributed(
-    tasks: list[ArcTask], options: RunOptions, settings: Settings, detach: bool, queue: str | None
+    tasks: list[ArcTask], options: RunOptions, settings: Settings, generator: Generator, detach: bool, queue: str | None
 ) -> dict[str, Any]:
     from kombu.exceptions import OperationalError as BrokerError
 
@@ -207,13 +287,14 @@ def _run_distributed(
     url = settings.database_url
     run_id = _start(url, options, "celery", len(tasks))
     with _progress() as progress:
-        production = _produce(progress, url, run_id, tasks, options)
+        production = _produce(progress, url, run_id, tasks, options, generator)
         try:
             queues = [queue] if queue else live_queues(settings) or [settings.queue]
             if not queue and queues == [settings.queue]:
                 console.print(f"[yellow]no GPU worker answered[/]: chains wait in queue '{settings.queue}' "
                               "until a worker starts (`batt workers start`)")  # fmt: skip
-            enqueue(production.batches, settings, queues)
+            enqueue(production.batches, settings, queues, on_wait=lambda message: console.print(
+                f"[yellow]{escape(message)}[/]"))  # fmt: skip
         except BrokerError as error:
             finish_run(url, run_id, "failed")
             raise Failure(f"broker {masked_url(settings.broker_url or '')} is unreachable: {error}") from None
@@ -282,6 +363,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
             "ok / errors / timeouts / memory / rejected",
             " / ".join(str(summary[key]) for key in ("ok", "errors", "timeouts", "memory", "rejected")),
         ),
+        *_search_rows(summary.get("search")),
         ("tasks solved (every demo exact)", summary["solved"]),
         ("tasks correct (test exact too)", summary["correct"]),
     ]
@@ -291,6 +373,21 @@ def _print_summary(summary: dict[str, Any]) -> None:
         table.add_row(what, str(value))
     output.print(table)
     print(f"results in {summary['database']} (run {summary['run_id']})")
+
+
+def _search_rows(search: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    if not search:
+        return []
+    stopped = ", ".join(f"{why} {count}" for why, count in search.get("stopped_by", {}).items())
+    return [
+        (
+            "search: enumerated / after same text / after same values",
+            f"{search['enumerated']} / {search['after_textual']} / {search['after_observational']}",
+        ),
+        ("search: mutations tried (failed the first demo)", f"{search['mutated']} ({search['failed_first_demo']})"),
+        ("search: tasks it found a solver for", search["solved_tasks"]),
+        ("search: tasks ended by", stopped),
+    ]
 
 
 @app.command()

@@ -353,8 +353,7 @@ def _task_entries(path: Path, data: object) -> dict[str, object]:
         raise _FileProblem("file holds an empty JSON object: no tasks")
     if all(isinstance(v, list) for v in data.values()):
         raise _FileProblem(
-            "this looks like a solutions file ({task_id: [outputs]}); "
-            "pass it as solutions= with its challenges file"
+            "this looks like a solutions file ({task_id: [outputs]}); pass it as solutions= with its challenges file"
         )
     return data
 

@@ -11,9 +11,7 @@ from batt_tasks.stages.score import get_backend, score_batch
 from batt_tasks.stages.validate import validate_batch
 
 
-def run_batches(
-    batches: Iterable[Batch], settings: Settings, on_batch: Callable[[Batch], None] | None = None
-) -> None:
+def run_batches(batches: Iterable[Batch], settings: Settings, on_batch: Callable[[Batch], None] | None = None) -> None:
     """inline -> validate -> score -> persist for every batch, in order; each batch lands before the next starts."""
     backend = get_backend(settings.score_backend)
     with SandboxPool(settings.sandbox_processes, settings.sample_timeout, settings.memory_cap_mb) as pool:

@@ -134,6 +134,13 @@ def _chunks(items: list[CandidateRecord], size: int) -> Iterator[list[CandidateR
         yield items[start : start + size]
 
 
+def record_search(database_url: str, run_id: int, report: dict[str, Any]) -> None:
+    """Keep what the search did (enumerated, deduplicated, solved) with the run's configuration."""
+    with session_scope(database_url) as session:
+        run = session.get_one(Run, run_id)
+        run.config = {**run.config, "search": report}
+
+
 def finish_run(database_url: str, run_id: int, status: str = "finished") -> None:
     """Mark a run ended: finished, failed or interrupted."""
     with session_scope(database_url) as session:

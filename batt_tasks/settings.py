@@ -32,10 +32,25 @@ class Settings(BaseSettings):
         ge=1,
         description="long-lived child processes that run candidates in the embedded default",
     )
-    budget: int = Field(200, ge=1, description="candidates generated per task")
+    generator: Literal["search", "sweep"] = Field(
+        "search",
+        description="search: typed enumeration and mutations, the best candidates go on; "
+        "sweep: a fixed list of seeds, compositions and mutations, all of them go on (load tests)",
+    )
+    budget: int = Field(20_000, ge=1, description="programs the search tries per task (sweep: candidates per task)")
+    search_depth: int = Field(3, ge=0, le=5, description="most calls in an enumerated program (0: mutations only)")
+    search_keep: int = Field(32, ge=1, description="candidates per task the search sends to the pipeline")
+    search_seconds: float = Field(60.0, gt=0, description="wall-time limit of one task's search")
+    search_stop_after: int = Field(1, ge=1, description="solvers (every demo exact) that end a task's search")
+    search_processes: int = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=1, description="processes that search tasks"
+    )
     seed: int = Field(0, description="seed of the candidate generator")
     queue: str = Field("batt", description="shared Celery queue; per-GPU queues are <queue>.gpu<N>")
     max_redeliveries: int = Field(2, ge=1, description="times a batch may kill its worker before a candidate is failed")
+    broker_patience: float = Field(
+        120.0, ge=0, description="seconds the producer waits for an unreachable broker before it gives up"
+    )
     visibility_timeout: int = Field(3600, ge=1, description="seconds before Redis redelivers an unacked task")
     validate_margin: float = Field(
         60.0, gt=0, description="seconds a validate task may run beyond its samples' timers before it is killed"

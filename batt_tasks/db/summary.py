@@ -43,6 +43,7 @@ def run_summary(session: Session, run_id: int, database: str) -> dict[str, Any]:
         "generated": run.generated,
         "after_dedup": run.after_dedup,
         "dedup_dropped": run.dedup_dropped,
+        "search": (run.config or {}).get("search"),
         "evaluated": fresh or 0,
         "reused": sum(by_status.values()) - (fresh or 0),
         "ok": by_status.get("ok", 0),

@@ -84,6 +84,12 @@ def switch(grid: Grid, a: Colour, b: Colour) -> Grid:
     return tuple(tuple(b if v == a else a if v == b else v for v in row) for row in grid)
 
 
+def mapcolors(grid: Grid, mapping: tuple[IntegerPair, ...]) -> Grid:
+    """Return the grid with every (old, new) pair applied at once: cycles and swaps work, others stay."""
+    table = dict(mapping)
+    return tuple(tuple(table.get(v, v) for v in row) for row in grid)
+
+
 def fill(grid: Grid, colour: Colour, patch: Patch) -> Grid:
     """Return the grid with the patch's locations (those inside it) set to colour."""
     h, w = len(grid), len(grid[0]) if grid else 0
@@ -153,6 +159,7 @@ __all__ = [
     "fill",
     "index",
     "leastcolor",
+    "mapcolors",
     "mostcolor",
     "move",
     "numcolors",

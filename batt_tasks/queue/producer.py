@@ -4,6 +4,8 @@ import time
 from collections.abc import Callable, Sequence
 
 from celery import chain
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from batt_tasks.db.session import session_scope
@@ -23,21 +25,53 @@ def live_queues(settings: Settings, timeout: float = 2.0) -> list[str]:
     return sorted({q["name"] for queues in replies.values() for q in queues if q["name"].startswith(prefix)})
 
 
-def enqueue(batches: Sequence[Batch], settings: Settings, queues: Sequence[str]) -> None:
-    """One chain per batch, round-robin over `queues`; every link of a chain stays on its queue."""
+def enqueue(
+    batches: Sequence[Batch],
+    settings: Settings,
+    queues: Sequence[str],
+    on_wait: Callable[[str], None] = lambda message: None,
+) -> None:
+    """One chain per batch, round-robin over `queues`; every link of a chain stays on its queue.
+
+    A broker that stops answering (a Redis restart) is waited for, up to BATT_BROKER_PATIENCE seconds
+    per outage, and the batch that failed is sent again; `on_wait` hears why. Sending a batch twice is
+    harmless: persist is an upsert.
+    """
     if batches:
         client = redis_client(app.conf.broker_url)
-        expect_batches(client, settings.queue, batches[0]["run_id"], len(batches))
+        run_id, total = batches[0]["run_id"], len(batches)
+        _patiently(lambda: expect_batches(client, settings.queue, run_id, total), settings, on_wait)
     for index, batch in enumerate(batches):
         queue = queues[index % len(queues)]
         samples = len(batch["task"]["train"]) + len(batch["task"]["test"])
         limit = len(batch["candidates"]) * samples * settings.sample_timeout + settings.validate_margin
-        chain(
+        links = chain(
             inline.s(batch).set(queue=queue),
             validate.s().set(queue=queue, time_limit=limit),
             score.s().set(queue=queue),
             persist.s().set(queue=queue),
-        ).apply_async()
+        )
+        _patiently(links.apply_async, settings, on_wait)
+
+
+def _patiently(action: Callable[[], object], settings: Settings, on_wait: Callable[[str], None]) -> None:
+    """Run a broker call, retrying with backoff while the broker is unreachable, at most the patience."""
+    waited, pause = 0.0, 0.5
+    while True:
+        try:
+            action()
+        except (BrokerError, RedisConnectionError) as error:
+            if waited >= settings.broker_patience:
+                raise BrokerError(f"still unreachable after {waited:.0f} s: {error}") from error
+            if waited == 0:
+                on_wait(f"broker unreachable ({str(error).strip().splitlines()[0]}); waiting for it")
+            time.sleep(pause)
+            waited += pause
+            pause = min(pause * 2, 5.0)
+            continue
+        if waited:
+            on_wait("broker back; sending the rest")
+        return
 
 
 def follow(

@@ -42,8 +42,6 @@ def normalised_text(source: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-
-
 def deduplicate(candidates: Iterable[CandidateRecord], known_md5s: set[str]) -> DedupResult:
     """Apply the three rules to one task's candidates, keeping the first of each group."""
     result = DedupResult(survivors=[])

@@ -1,20 +1,19 @@
-"""A first candidate generator: seed solvers, their mutations, and small typed compositions.
+"""The sweep generator: seed solvers, their mutations, and small compositions, every one evaluated.
 
 Deterministic for a seed: the same task and seed give the same candidates in the same order.
 The order is cheap-and-likely first (the task's own seed, one-step transforms), so a small budget
 still tries the best bets.
 """
 
-import ast
 import random
 from collections.abc import Iterator
 from itertools import islice, product
 
 from batt_tasks.data import ArcTask
 from batt_tasks.payloads import CandidateRecord
-from batt_tasks.search.signatures import grid_transforms, same_signature
+from batt_tasks.search.mutate import demo_colours, mutate, prepared_seeds
+from batt_tasks.search.signatures import grid_transforms
 from batt_tasks.solvers import seed_sources
-from batt_tasks.stages.sandbox import Rejected, check_source
 
 SMALL_FACTORS = (2, 3)
 
@@ -29,10 +28,10 @@ def generate(task: ArcTask, budget: int, seed: int) -> list[CandidateRecord]:
     streams = [
         _seeds(own),
         _compositions(task, depth=1),
-        _mutations(own, rng, per_seed=max(8, budget // 10)),
+        _mutations(task, own, rng, per_seed=max(8, budget // 10)),
         _seeds(others),
         _compositions(task, depth=2),
-        _mutations(others, rng, per_seed=2),
+        _mutations(task, others, rng, per_seed=2),
     ]
     return list(islice((c for stream in streams for c in stream), budget))
 
@@ -78,31 +77,15 @@ def _compositions(task: ArcTask, depth: int) -> Iterator[CandidateRecord]:
         yield _candidate(lines, f"compose:{depth}")
 
 
-def _mutations(seeds: list[tuple[str, str]], rng: random.Random, per_seed: int) -> Iterator[CandidateRecord]:
-    for task_id, source in seeds:
-        try:
-            checked = check_source(source)
-        except Rejected:
+def _mutations(
+    task: ArcTask, seeds: list[tuple[str, str]], rng: random.Random, per_seed: int
+) -> Iterator[CandidateRecord]:
+    prepared = {seed.name: seed for seed in prepared_seeds()}
+    colours = demo_colours(task.train)
+    for task_id, _ in seeds:
+        if task_id not in prepared:
             continue
         for _ in range(per_seed):
-            mutated = _mutate(checked.function, rng)
+            mutated = mutate(prepared[task_id], rng, colours)
             if mutated is not None:
                 yield {"source": mutated, "origin": f"mutate:{task_id}"}
-
-
-def _mutate(function: ast.FunctionDef, rng: random.Random) -> str | None:
-    """One random change: a constant moved by one, or a call's function swapped for one of the same type."""
-    tree = ast.parse(ast.unparse(function))
-    constants = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and type(n.value) is int]
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
-    swaps = [(call, same_signature(call.func.id)) for call in calls]  # type: ignore[union-attr]
-    swaps = [(call, names) for call, names in swaps if names]
-    if constants and (not swaps or rng.random() < 0.5):
-        node = rng.choice(constants)
-        node.value = max(0, node.value + rng.choice((-1, 1)))
-    elif swaps:
-        call, names = rng.choice(swaps)
-        call.func = ast.Name(id=rng.choice(names), ctx=ast.Load())
-    else:
-        return None
-    return ast.unparse(tree) + "\n"

@@ -55,6 +55,7 @@ def same_signature(name: str) -> list[str]:
     if own is None:
         return []
     return sorted(
-        s.name for s in signatures().values()
+        s.name
+        for s in signatures().values()
         if s.name != name and s.parameters == own.parameters and s.returns == own.returns
     )

@@ -58,7 +58,8 @@ def test_a_database_outage_mid_run_loses_nothing(tmp_path: Path) -> None:
         assert up.returncode == 0, up.stdout + up.stderr
         env = base | dict(re.findall(r"export (\w+)='([^']*)'", (state / "env").read_text()))
         command = [sys.executable, "-c", "from batt_tasks.cli import main; main()",
-                   "run", "--limit", "8", "--budget", "80", "--batch-size", "8", "--json"]  # fmt: skip
+                   "run", "--generator", "sweep", "--limit", "8", "--budget", "80", "--batch-size", "8",
+                   "--json"]  # fmt: skip
         producer = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     text=True)  # fmt: skip
         url = env["BATT_DATABASE_URL"]

@@ -36,7 +36,19 @@ def test_random_kills_lose_and_duplicate_nothing(tmp_path: Path, redis_keyspace:
     settings = {"BATT_VISIBILITY_TIMEOUT": "5", "BATT_SAMPLE_TIMEOUT": "1"}
     with running_cluster(tmp_path, redis_keyspace, workers=2, **settings) as env:
         state = Path(env["BATT_STATE_DIR"])
-        arguments = ("run", "--limit", "12", "--budget", "80", "--batch-size", "8", "--detach", "--json")
+        arguments = (
+            "run",
+            "--generator",
+            "sweep",
+            "--limit",
+            "12",
+            "--budget",
+            "80",
+            "--batch-size",
+            "8",
+            "--detach",
+            "--json",
+        )
         started = batt(*arguments, env=env, cwd=tmp_path)
         assert started.returncode == 0, started.stderr
         run = json.loads(started.stdout)

@@ -27,7 +27,8 @@ SUMMARY_KEYS = {
 
 
 def test_run_on_the_embedded_default_prints_the_summary_as_json(tmp_path: Path) -> None:
-    done = batt("run", "--task", "007bbfb7", "--task", "0d3d703e", "--budget", "60", "--json", cwd=tmp_path)
+    arguments = ("run", "--generator", "sweep", "--task", "007bbfb7", "--task", "0d3d703e", "--budget", "60", "--json")
+    done = batt(*arguments, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary.keys() >= SUMMARY_KEYS

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from batt_tasks.db.models import Evaluation
@@ -34,8 +35,25 @@ def test_workers_report_their_pinned_device(cluster: dict[str, str]) -> None:
     assert "numpy" in listing  # no CuPy here: the workers say they score with NumPy
 
 
-def test_celery_run_gives_the_embedded_run_s_results(cluster: dict[str, str], tmp_path: Path) -> None:
-    arguments = ("run", "--limit", "10", "--budget", "60", "--batch-size", "16", "--json")
+@pytest.mark.parametrize("generator", [("sweep", "60"), ("search", "3000")], ids=["sweep", "search"])
+def test_celery_run_gives_the_embedded_run_s_results(
+    cluster: dict[str, str], tmp_path: Path, generator: tuple[str, str]
+) -> None:
+    name, budget = generator
+    # --fresh: the cluster's database already holds the other generator's solvers, which would be reused.
+    arguments = (
+        "run",
+        "--generator",
+        name,
+        "--limit",
+        "10",
+        "--budget",
+        budget,
+        "--batch-size",
+        "16",
+        "--fresh",
+        "--json",
+    )
     distributed = batt(*arguments, env=cluster, cwd=tmp_path)
     assert distributed.returncode == 0, distributed.stderr
     celery_summary = json.loads(distributed.stdout)
@@ -57,7 +75,7 @@ def test_celery_run_gives_the_embedded_run_s_results(cluster: dict[str, str], tm
 
 
 def test_detached_run_is_followed_with_status(cluster: dict[str, str], tmp_path: Path) -> None:
-    arguments = ("run", "--task", "007bbfb7", "--budget", "40", "--fresh", "--detach", "--json")
+    arguments = ("run", "--generator", "sweep", "--task", "007bbfb7", "--budget", "40", "--fresh", "--detach", "--json")
     detached = batt(*arguments, env=cluster, cwd=tmp_path)
     assert detached.returncode == 0, detached.stderr
     run_id = json.loads(detached.stdout)["run_id"]

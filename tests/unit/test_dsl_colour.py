@@ -11,6 +11,7 @@ from batt_tasks.dsl.colour import (
     fill,
     index,
     leastcolor,
+    mapcolors,
     mostcolor,
     move,
     numcolors,
@@ -86,6 +87,13 @@ def test_replace() -> None:
 
 def test_switch() -> None:
     assert switch(((1, 2, 3),), 1, 2) == ((2, 1, 3),)
+
+
+def test_mapcolors() -> None:
+    """Every pair is applied at once."""
+    assert mapcolors(((1, 2, 3),), ((1, 2), (2, 1))) == ((2, 1, 3),)  # a swap, not two replaces
+    assert mapcolors(((1, 2, 3),), ((1, 2), (2, 3), (3, 1))) == ((2, 3, 1),)
+    assert mapcolors(((1, 2, 3),), ()) == ((1, 2, 3),)
 
 
 def test_fill() -> None:

@@ -1,0 +1,260 @@
+"""One task's search: its own seed, typed enumeration, then mutations of every known solver.
+
+The search runs programs only on the demo inputs and only to choose what the pipeline gets: the
+solvers it found (every demo output reproduced) and, to fill the task's share, programs whose
+grids have the demo outputs' shapes. Validate and score in the pipeline stay the judge.
+Stops early once `solutions` solvers are found. Deterministic for a seed while no task hits its
+time limit (the budget, not the clock, is what normally ends a task).
+"""
+
+import random
+import signal
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from typing import Any
+
+from batt_tasks.data import ArcTask
+from batt_tasks.dsl.types import Grid
+from batt_tasks.payloads import CandidateRecord
+from batt_tasks.search.enumeration import Enumerator, program_source
+from batt_tasks.search.mutate import demo_colours, mutate, prepared_seeds
+from batt_tasks.solvers import seed_sources
+from batt_tasks.stages.sandbox import Rejected, compile_solver
+from batt_tasks.stages.validate import apply_memory_cap, run_sample, timer_installed
+
+MUTATION_SHARE = 10  # a tenth of the budget goes to mutations when enumeration finds nothing
+# Grace after the search's own deadline before the hard alarm stops a primitive that overruns.
+HARD_STOP_GRACE = 5.0
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """How hard to search each task."""
+
+    budget: int = 20_000  # programs tried per task (enumerated + mutated)
+    depth: int = 3  # most calls in an enumerated program; 0 = seeds and mutations only
+    keep: int = 32  # candidates per task sent to the pipeline
+    seconds: float = 60.0  # wall-time limit of one task's search
+    solutions: int = 1  # stop a task after this many solvers
+    seed: int = 0
+    sample_timeout: float = 1.0  # per run of a mutated program on one demo input
+    memory_cap_mb: int = 1024
+
+
+@dataclass
+class SearchCounts:
+    """What one or many tasks' searches did."""
+
+    enumerated: int = 0  # programs the enumerator built
+    after_textual: int = 0  # of those and the mutations, distinct texts
+    after_observational: int = 0  # distinct values on the demo inputs
+    mutated: int = 0  # mutated programs tried
+    failed_first_demo: int = 0  # mutations that raised or gave no grid on the first demo: not run further
+    solved_tasks: int = 0  # tasks where the search found a solver
+    timed_out_tasks: int = 0
+
+    def add(self, other: "SearchCounts") -> None:
+        for name, value in asdict(other).items():
+            setattr(self, name, getattr(self, name) + value)
+
+
+@dataclass
+class SearchResult:
+    task_id: str
+    candidates: list[CandidateRecord]
+    counts: SearchCounts = field(default_factory=SearchCounts)
+    seconds: float = 0.0
+    stopped_by: str = "depth"
+
+
+class SearchOverrun(BaseException):
+    """The hard alarm: a single primitive call ran past the task's deadline and grace."""
+
+
+def search_task(task: ArcTask, options: SearchOptions) -> SearchResult:
+    """Search one task and choose its candidates for the pipeline."""
+    started = time.monotonic()
+    deadline = started + options.seconds
+    result = SearchResult(task.id, [])
+    chosen = Chosen(options.keep)
+    inputs = [grid for grid, _ in task.train]
+    outputs = [grid for _, grid in task.train]
+    own = seed_sources().get(task.id)
+    if own is not None:
+        chosen.solvers.append({"source": own, "origin": f"seed:{task.id}"})
+    if len(chosen.solvers) < options.solutions:
+        try:
+            _enumerate(inputs, outputs, options, deadline, chosen, result)
+            if len(chosen.solvers) < options.solutions and result.stopped_by != "time":
+                _mutations(task, options, options.budget // MUTATION_SHARE, deadline, chosen, result)
+        except MemoryError:
+            result.stopped_by = "memory"
+    else:
+        result.stopped_by = "solved"
+    result.candidates = chosen.records()
+    result.counts.solved_tasks = int(bool(chosen.solvers))
+    result.counts.timed_out_tasks = int(result.stopped_by == "time")
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _enumerate(
+    inputs: list[Grid], outputs: list[Grid], options: SearchOptions, deadline: float, chosen: "Chosen",
+    result: SearchResult,
+) -> None:  # fmt: skip
+    enumerator = Enumerator(inputs, outputs, near_limit=options.keep)
+    try:
+        with _hard_stop(options.seconds + HARD_STOP_GRACE):
+            found = enumerator.run(options.depth, options.budget, deadline, options.solutions)
+    except SearchOverrun:
+        found = enumerator.result
+        found.stopped_by = "time"
+    result.stopped_by = found.stopped_by
+    counts = result.counts
+    counts.enumerated = counts.after_textual = found.counts.enumerated
+    counts.after_observational = found.counts.observational
+    chosen.solvers += [_record(node.expression, f"enumerate:{node.cost}") for node in found.solvers]
+    chosen.near += [_record(node.expression, f"enumerate:{node.cost}") for node in found.near]
+
+
+class Chosen:
+    """The candidates a task sends on: solvers first, then near misses, at most `keep`."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.solvers: list[CandidateRecord] = []
+        self.near: list[CandidateRecord] = []
+
+    def records(self) -> list[CandidateRecord]:
+        return (self.solvers + self.near)[: max(self.keep, len(self.solvers))]
+
+
+def _record(expression: str, origin: str) -> CandidateRecord:
+    return {"source": program_source(expression), "origin": origin}
+
+
+def _mutations(
+    task: ArcTask, options: SearchOptions, tries: int, deadline: float, chosen: Chosen, result: SearchResult
+) -> None:
+    """Mutate every known solver in turn, screening each on the first demo before the others."""
+    seeds = prepared_seeds()
+    if not seeds or tries <= 0:
+        return
+    rng = random.Random(f"{options.seed}:{task.id}:mutate")
+    colours = demo_colours(task.train)
+    texts: set[str] = set()
+    counts = result.counts
+    with timer_installed():
+        for attempt in range(tries):
+            if time.monotonic() > deadline:
+                result.stopped_by = "time"
+                return
+            seed = seeds[attempt % len(seeds)]
+            source = mutate(seed, rng, colours)
+            counts.mutated += 1
+            if source is None or source in texts:
+                continue
+            texts.add(source)
+            counts.after_textual += 1
+            verdict = _screen(source, task.train, options.sample_timeout)
+            if verdict == "failed":
+                counts.failed_first_demo += 1
+                continue
+            counts.after_observational += 1
+            record: CandidateRecord = {"source": source, "origin": f"mutate:{seed.name}"}
+            if verdict == "solver":
+                chosen.solvers.append(record)
+                if len(chosen.solvers) >= options.solutions:
+                    result.stopped_by = "solved"
+                    return
+            elif verdict == "near":
+                chosen.near.append(record)
+
+
+def _screen(source: str, pairs: Sequence[tuple[Grid, Grid]], timeout: float) -> str:
+    """solver, near (right shapes), other, or failed (no grid on the first demo: the rest are not run)."""
+    try:
+        solver = compile_solver(source)
+    except Rejected:
+        return "failed"
+    shapes_match = True
+    for index, (grid_in, grid_out) in enumerate(pairs):
+        sample = run_sample(solver, grid_in, timeout)
+        if sample["status"] != "ok":
+            return "failed" if index == 0 else "other"
+        rows = (sample["output"] or "").split("|")
+        wanted = "|".join("".join(map(str, row)) for row in grid_out)
+        if "|".join(rows) == wanted:
+            continue
+        shapes_match = shapes_match and (len(rows), len(rows[0])) == (len(grid_out), len(grid_out[0]))
+        if index == 0 and not shapes_match:
+            return "other"
+        return "near" if shapes_match else "other"
+    return "solver"
+
+
+@contextmanager
+def _hard_stop(seconds: float) -> Iterator[None]:
+    """SIGALRM after `seconds`: the search checks its deadline between calls, this stops one long call."""
+
+    def overrun(signum: int, frame: Any) -> None:
+        raise SearchOverrun
+
+    previous = signal.signal(signal.SIGALRM, overrun)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def search_tasks(tasks: Sequence[ArcTask], options: SearchOptions, processes: int) -> Iterator[SearchResult]:
+    """Search every task in a pool of memory-capped child processes; results come in task order.
+
+    A child that dies (killed from outside, or past its cap in a way Python could not catch) costs
+    only its task's search: that task gets no candidates, and a new pool takes the rest.
+    """
+    pending = list(tasks)
+    while pending:
+        pool = ProcessPoolExecutor(
+            max(1, processes), mp_context=get_context("forkserver"),
+            initializer=apply_memory_cap, initargs=(options.memory_cap_mb,),
+        )  # fmt: skip
+        try:
+            futures = [pool.submit(search_task, task, options) for task in pending]
+            for task, future in zip(list(pending), futures, strict=True):
+                pending.remove(task)
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    yield SearchResult(task.id, [], stopped_by="crashed")
+                    break
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)  # an interrupted run does not wait for the rest
+
+
+class SearchFeed:
+    """A task's candidates on request, for the producer; the pool searches the next tasks meanwhile."""
+
+    def __init__(self, tasks: Sequence[ArcTask], options: SearchOptions, processes: int) -> None:
+        self._results = search_tasks(tasks, options, processes)
+        self.counts = SearchCounts()
+        self.stopped_by: Counter[str] = Counter()
+
+    def __call__(self, task: ArcTask) -> list[CandidateRecord]:
+        result = next(self._results)
+        if result.task_id != task.id:
+            raise RuntimeError(f"search results out of order: {result.task_id} for {task.id}")
+        self.counts.add(result.counts)
+        self.stopped_by[result.stopped_by] += 1
+        return result.candidates
+
+    def report(self) -> dict[str, Any]:
+        return {**asdict(self.counts), "stopped_by": dict(sorted(self.stopped_by.items()))}

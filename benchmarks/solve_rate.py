@@ -1,0 +1,120 @@
+"""Solve rate of batt's search on ARC-AGI-1 training and evaluation, through `batt run` itself.
+
+For each split, one embedded `batt run --dataset arcagi1 --split S` on a fresh SQLite file, with
+the budget (programs tried per task) and the time limit per task given here. The table counts,
+from the rows in that database:
+- solved: tasks with a solver that reproduces every demo output;
+- correct: tasks whose two best such solvers include one right on the test outputs (ARC's rule);
+- by origin of the best solver: the hand-written seed, an enumerated program, a mutation.
+Seeds exist only for training tasks, so evaluation figures are the search's alone; the training
+row also shows the search without seeds (correct tasks whose best solver is not the seed).
+Two runs with the same seed give the same table as long as no task hits its time limit (the
+"time" column says how many did).
+
+Usage: python benchmarks/solve_rate.py [--budget 20000] [--seconds 60] [--splits training,evaluation]
+       [--limit N] [--depth 3] [--seed 0]
+"""
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+BEST_ORIGINS = """
+WITH ranked AS (
+    SELECT e.task_id, e.test_exact, e.origin,
+           ROW_NUMBER() OVER (PARTITION BY e.task_id ORDER BY s.size, e.solver_md5) AS attempt
+    FROM evaluations e JOIN solvers s ON s.md5 = e.solver_md5
+    WHERE e.run_id = ? AND e.demo_exact
+)
+SELECT task_id, MAX(test_exact) AS correct, MIN(CASE WHEN attempt = 1 THEN origin END) AS best_origin
+FROM ranked WHERE attempt <= 2 GROUP BY task_id
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--budget", type=int, default=20_000)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--depth", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--splits", default="training,evaluation")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N tasks of each split")
+    args = parser.parse_args()
+
+    rows = [measure(split, args) for split in args.splits.split(",")]
+    show(rows, args)
+    print(json.dumps({"budget": args.budget, "seconds_per_task": args.seconds, "depth": args.depth,
+                      "seed": args.seed, "splits": rows}))  # fmt: skip
+
+
+def measure(split: str, args: argparse.Namespace) -> dict:
+    with tempfile.TemporaryDirectory(prefix="batt-solve-rate-") as folder:
+        database = Path(folder) / "batt.db"
+        command = [
+            sys.executable, "-c", "from batt_tasks.cli import main; main()", "run", "--dataset", "arcagi1", "--split", split,
+            "--budget", str(args.budget), "--search-seconds", str(args.seconds), "--depth", str(args.depth),
+            "--seed", str(args.seed), "--json",
+        ]  # fmt: skip
+        if args.limit:
+            command += ["--limit", str(args.limit)]
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")}
+        environment["BATT_DATABASE_URL"] = f"sqlite:///{database}"
+        started = time.perf_counter()
+        done = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"batt run failed on {split}:\n{done.stderr[-2000:]}")
+        summary = json.loads(done.stdout.strip().splitlines()[-1])
+        with sqlite3.connect(database) as connection:
+            best = connection.execute(BEST_ORIGINS, (summary["run_id"],)).fetchall()
+    by_origin = {"seed": 0, "enumerate": 0, "mutate": 0}
+    for _, _, origin in best:
+        by_origin[origin.split(":")[0]] = by_origin.get(origin.split(":")[0], 0) + 1
+    correct_by_search = sum(1 for _, correct, origin in best if correct and not origin.startswith("seed:"))
+    search = summary["search"]
+    return {
+        "split": split,
+        "tasks": summary["tasks"],
+        "solved": summary["solved"],
+        "correct": summary["correct"],
+        "pct_correct": round(100 * summary["correct"] / summary["tasks"], 1),
+        "correct_by_search": correct_by_search,
+        "pct_correct_by_search": round(100 * correct_by_search / summary["tasks"], 1),
+        "best_origin": by_origin,
+        "tried": search["enumerated"] + search["mutated"],
+        "distinct_values": search["after_observational"],
+        "timed_out": search["timed_out_tasks"],
+        "wall_seconds": round(wall, 1),
+        "seconds_per_task": round(wall / summary["tasks"], 2),
+        "correct_tasks": sorted(task for task, correct, _ in best if correct),  # to compare two runs task by task
+    }
+
+
+def show(rows: list[dict], args: argparse.Namespace) -> None:
+    table = Table(title=f"batt search on ARC-AGI-1: budget {args.budget}/task, depth {args.depth}, "
+                        f"limit {args.seconds:g} s/task, seed {args.seed}, {os.cpu_count()} cores")  # fmt: skip
+    for column in ("split", "tasks", "solved", "correct", "% correct", "correct w/o seeds", "% w/o seeds",
+                   "best: seed/enum/mutate", "programs tried", "hit time", "s/task (wall)"):  # fmt: skip
+        table.add_column(column, justify="right")
+    for row in rows:
+        origin = row["best_origin"]
+        table.add_row(
+            row["split"], str(row["tasks"]), str(row["solved"]), str(row["correct"]), f"{row['pct_correct']}",
+            str(row["correct_by_search"]), f"{row['pct_correct_by_search']}",
+            f"{origin['seed']}/{origin['enumerate']}/{origin['mutate']}", str(row["tried"]), str(row["timed_out"]),
+            f"{row['seconds_per_task']}",
+        )  # fmt: skip
+    Console(width=160).print(table)
+
+
+if __name__ == "__main__":
+    main()
