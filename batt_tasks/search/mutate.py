@@ -1,10 +1,6 @@
 """Mutations of known solvers: one small typed change to a straight-line program.
 
-The changes are the ones that turn a solver for one task into a solver for a neighbour:
-- an argument swapped for an earlier value of the same kind,
-- a primitive swapped for another with the same signature,
-- an integer constant moved by one, a boolean flipped,
-- an integer constant replaced by a colour the demos single out.
+The changes (see `edits`) are the ones that turn a solver for one task into a solver for a neighbour.
 Kinds of a program's values come from running its prefixes on an input it accepts.
 """
 
@@ -12,7 +8,7 @@ import ast
 import copy
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -38,6 +34,7 @@ class Seed:
     name: str
     checked: CheckedProgram
     kinds: dict[str, str | None]
+    text: str  # the checked function as source: parsing it is the cheap way to a fresh tree
 
 
 def demo_colours(pairs: Sequence[tuple[Grid, Grid]]) -> list[int]:
@@ -59,7 +56,7 @@ def prepare(name: str, source: str, probe: Grid, timeout: float) -> Seed | None:
     with timer_installed():
         for index, (target, _) in enumerate(checked.assignments):
             found[target] = _prefix_kind(checked, index, probe, timeout)
-    return Seed(name, checked, found)
+    return Seed(name, checked, found, ast.unparse(checked.function))
 
 
 def _prefix_kind(checked: CheckedProgram, index: int, probe: Grid, timeout: float) -> str | None:
@@ -85,98 +82,101 @@ def _prefix_kind(checked: CheckedProgram, index: int, probe: Grid, timeout: floa
     return FUNCTION if callable(value) else kind_of(value)
 
 
-def mutate(seed: Seed, rng: random.Random, colours: Sequence[int]) -> str | None:
-    """One random typed change to the seed, as source; None when the drawn change has nothing to act on."""
-    tree = ast.parse(ast.unparse(seed.checked.function))
-    function = tree.body[0]
-    assert isinstance(function, ast.FunctionDef)
-    change = rng.choice((_swap_argument, _swap_function, _move_constant, _demo_constant))
-    if not change(function, seed, rng, colours):
-        return None
-    return ast.unparse(tree) + "\n"
+@dataclass(frozen=True)
+class Edit:
+    """One change in place: a call's argument (an index into its args) or a name's id becomes `value`."""
+
+    target: ast.Call | ast.Name
+    slot: int | None  # the argument's position; None for a name's id
+    value: ast.expr | str
+
+    def apply(self) -> object:
+        """Make the change and return what it replaced, for `undo`."""
+        if isinstance(self.target, ast.Call):
+            assert self.slot is not None
+            old: object = self.target.args[self.slot]
+            self.target.args[self.slot] = self.value  # type: ignore[assignment]
+        else:
+            old, self.target.id = self.target.id, self.value  # type: ignore[assignment]
+        return old
+
+    def undo(self, old: object) -> None:
+        if isinstance(self.target, ast.Call):
+            assert self.slot is not None
+            self.target.args[self.slot] = old  # type: ignore[assignment]
+        else:
+            self.target.id = old  # type: ignore[assignment]
 
 
-def _calls(function: ast.FunctionDef) -> list[tuple[int, ast.Call]]:
-    """(statement index, call) for every call by name in the body."""
-    return [
-        (index, node)
-        for index, statement in enumerate(function.body)
-        for node in ast.walk(statement)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-    ]
-
-
-def _swap_argument(function: ast.FunctionDef, seed: Seed, rng: random.Random, colours: Sequence[int]) -> bool:
+def edits(function: ast.FunctionDef, seed: Seed, colours: Sequence[int]) -> list[Edit]:
+    """Every single typed change to this tree, in a fixed order, found in one walk:
+    - an argument replaced by an earlier value of the same kind,
+    - a primitive (a callee or a function argument) replaced by one with the same signature,
+    - an integer moved by one (colours stay colours), a boolean flipped,
+    - a colour constant replaced by a colour the demos single out.
+    """
     defined = [INPUT_NAME, *(target for target, _ in seed.checked.assignments)]
-    options = []
-    for index, call in _calls(function):
+    found: list[Edit] = []
+    for index, statement in enumerate(function.body):
         earlier = defined[: index + 1]
-        for position, argument in enumerate(call.args):
-            if isinstance(argument, ast.Name) and argument.id in seed.kinds and seed.kinds[argument.id]:
-                same = [n for n in earlier if n != argument.id and seed.kinds.get(n) == seed.kinds[argument.id]]
-                options += [(call, position, name) for name in same]
-    if not options:
-        return False
-    call, position, name = rng.choice(options)
-    call.args[position] = ast.Name(name, ast.Load())
-    return True
-
-
-def _swap_function(function: ast.FunctionDef, seed: Seed, rng: random.Random, colours: Sequence[int]) -> bool:
-    names = [
-        node for node in ast.walk(function)
-        if isinstance(node, ast.Name) and callable(PRIMITIVES.get(node.id)) and same_signature(node.id)
-    ]  # fmt: skip
-    if not names:
-        return False
-    node = rng.choice(names)
-    node.id = rng.choice(same_signature(node.id))
-    return True
-
-
-def _constants(function: ast.FunctionDef) -> list[tuple[ast.AST, ast.expr, int]]:
-    """(parent call, argument node, value) for integer and boolean literals and the DSL's named ones."""
-    found = []
-    for node in ast.walk(function):
-        if not isinstance(node, ast.Call):
-            continue
-        for argument in node.args:
-            named = PRIMITIVES.get(argument.id) if isinstance(argument, ast.Name) else None
-            value = argument.value if isinstance(argument, ast.Constant) else named
-            if type(value) in (int, bool):
-                found.append((node, argument, value))
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and callable(PRIMITIVES.get(node.id)):
+                found += [Edit(node, None, other) for other in same_signature(node.id)]
+            if not isinstance(node, ast.Call):
+                continue
+            for position, argument in enumerate(node.args):
+                found += _argument_edits(node, position, argument, earlier, seed, colours)
     return found
 
 
-def _replace(parent: ast.AST, old: ast.expr, value: int) -> None:
-    assert isinstance(parent, ast.Call)
-    new = ast.Name("T" if value else "F", ast.Load()) if type(value) is bool else ast.Constant(value)
-    parent.args = [new if argument is old else argument for argument in parent.args]
-
-
-def _move_constant(function: ast.FunctionDef, seed: Seed, rng: random.Random, colours: Sequence[int]) -> bool:
-    constants = _constants(function)
-    if not constants:
-        return False
-    parent, node, value = rng.choice(constants)
+def _argument_edits(
+    call: ast.Call, position: int, argument: ast.expr, earlier: list[str], seed: Seed, colours: Sequence[int]
+) -> list[Edit]:
+    if not isinstance(argument, ast.Name | ast.Constant):
+        return []
+    if isinstance(argument, ast.Name) and (kind := seed.kinds.get(argument.id)):
+        same = [name for name in earlier if name != argument.id and seed.kinds.get(name) == kind]
+        return [Edit(call, position, ast.Name(name, ast.Load())) for name in same]
+    value = argument.value if isinstance(argument, ast.Constant) else PRIMITIVES.get(argument.id)
     if type(value) is bool:
-        _replace(parent, node, not value)
-        return True
-    moved = value + rng.choice((-1, 1))
-    if value in COLOURS and moved not in COLOURS:
-        moved = value - (moved - value)
-    _replace(parent, node, moved)
-    return True
+        return [Edit(call, position, _literal(not value))]
+    if type(value) is not int:
+        return []
+    moved = [value - 1, value + 1]
+    if value in COLOURS:
+        moved = [new for new in moved if new in COLOURS]
+        moved += [colour for colour in colours if colour != value and colour not in moved]
+    return [Edit(call, position, _literal(new)) for new in moved]
 
 
-def _demo_constant(function: ast.FunctionDef, seed: Seed, rng: random.Random, colours: Sequence[int]) -> bool:
-    constants = [(p, node, value) for p, node, value in _constants(function) if type(value) is int and value in COLOURS]
-    choices = [(parent, node, colour) for parent, node, value in constants for colour in colours if colour != value]
-    if not choices:
-        return False
-    parent, node, colour = rng.choice(choices)
-    _replace(parent, node, colour)
-    return True
+def _literal(value: int | bool) -> ast.expr:
+    return ast.Name("T" if value else "F", ast.Load()) if type(value) is bool else ast.Constant(value)
+
+
+def neighbours(seed: Seed, colours: Sequence[int]) -> Iterator[str]:
+    """Every program one change away from the seed, as source, in a fixed order."""
+    function = _fresh(seed)
+    for edit in edits(function, seed, colours):
+        old = edit.apply()
+        yield ast.unparse(function) + "\n"
+        edit.undo(old)
+
+
+def mutate(seed: Seed, rng: random.Random, colours: Sequence[int], changes: int = 1) -> str | None:
+    """`changes` random typed changes to the seed, as source; None when the seed offers none."""
+    function = _fresh(seed)
+    for _ in range(changes):
+        options = edits(function, seed, colours)
+        if not options:
+            return None
+        rng.choice(options).apply()
+    return ast.unparse(function) + "\n"
+
+
+def _fresh(seed: Seed) -> ast.FunctionDef:
+    function = ast.parse(seed.text).body[0]
+    assert isinstance(function, ast.FunctionDef)
+    return function
 
 
 @cache

@@ -49,13 +49,16 @@ def grid_transforms(extra: tuple[Any, ...] = ()) -> list[str]:
     )
 
 
-def same_signature(name: str) -> list[str]:
+@cache
+def same_signature(name: str) -> tuple[str, ...]:
     """Other primitives with exactly this one's parameter and return types: candidates for a function swap."""
     own = signatures().get(name)
     if own is None:
-        return []
-    return sorted(
-        s.name
-        for s in signatures().values()
-        if s.name != name and s.parameters == own.parameters and s.returns == own.returns
+        return ()
+    return tuple(
+        sorted(
+            s.name
+            for s in signatures().values()
+            if s.name != name and s.parameters == own.parameters and s.returns == own.returns
+        )
     )
