@@ -3,7 +3,6 @@
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from batt_tasks.db.models import Evaluation
 from batt_tasks.db.session import session_scope
 from tests.conftest import batt
+from tests.stack import free_port
 
 
 def _rows(url: str, run_id: int) -> set[tuple[object, ...]]:
@@ -90,12 +90,6 @@ def test_detached_run_is_followed_with_status(cluster: dict[str, str], tmp_path:
     assert summary["solved"] == 1
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _get(url: str, auth: str | None = None) -> tuple[int, bytes]:
     request = urllib.request.Request(url)
     if auth:
@@ -108,7 +102,7 @@ def _get(url: str, auth: str | None = None) -> tuple[int, bytes]:
 
 
 def test_flower_lists_the_workers_behind_basic_auth(cluster: dict[str, str]) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")} | cluster
     env |= {"BATT_FLOWER_PASSWORD": "test-secret", "BATT_FLOWER_PORT": str(port)}
     command = [sys.executable, "-c", "from batt_tasks.cli import main; main()", "flower"]

@@ -3,19 +3,12 @@
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-STACK = Path(__file__).resolve().parents[2] / "ops" / "batt-stack"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.stack import STACK, free_port
 
 
 def _pids(state: Path) -> list[int]:
@@ -29,9 +22,9 @@ def test_stack_up_runs_a_job_and_down_stops_everything_it_started(tmp_path: Path
     env = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")}
     env |= {
         "BATT_STATE_DIR": str(state),
-        "BATT_REDIS_PORT": str(_free_port()),
-        "BATT_PG_PORT": str(_free_port()),
-        "BATT_FLOWER_PORT": str(_free_port()),
+        "BATT_REDIS_PORT": str(free_port()),
+        "BATT_PG_PORT": str(free_port()),
+        "BATT_FLOWER_PORT": str(free_port()),
         "PATH": f"{Path(sys.executable).parent}:{env['PATH']}",
     }
     up = subprocess.run([str(STACK), "up", "--count", "1"], env=env, cwd=tmp_path, capture_output=True, text=True,
