@@ -49,7 +49,7 @@ class SearchOptions:
     seconds: float = 60.0  # wall-time limit of one task's search
     solutions: int = 1  # stop a task after this many solvers
     seed: int = 0
-    sample_timeout: float = 1.0  # per run of a mutated program on one demo input
+    sample_timeout: float = 1.0  # a mutation runs on a demo input for at most this or SCREEN_SECONDS
     memory_cap_mb: int = 1024
 
 
