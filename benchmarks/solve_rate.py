@@ -73,7 +73,8 @@ def repeatable(row: dict) -> dict:
     A mutation's screen on a demo stops at 50 ms, so one that takes about that long may count as
     distinct in one run and not in the next: `distinct_values` can move by a few (printed when it does).
     """
-    return {key: value for key, value in row.items() if key not in ("wall_seconds", "seconds_per_task", "distinct_values")}
+    moving = ("wall_seconds", "seconds_per_task", "distinct_values")
+    return {key: value for key, value in row.items() if key not in moving}
 
 
 def measure(split: str, args: argparse.Namespace) -> dict:
