@@ -12,7 +12,7 @@ Two runs with the same seed give the same table and the same correct tasks as lo
 its time limit (the "hit time" column says how many did); `--repeat 2` runs it twice and says so.
 
 Usage: python benchmarks/solve_rate.py [--budget 20000] [--seconds 60] [--splits training,evaluation]
-       [--limit N] [--depth 3] [--seed 0] [--repeat 2]
+       [--limit N] [--depth 3] [--seed 0] [--stop-after 1] [--repeat 2]
 """
 
 import argparse
@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--depth", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--stop-after", type=int, default=1, help="solvers that end a task's search")
     parser.add_argument("--splits", default="training,evaluation")
     parser.add_argument("--limit", type=int, default=None, help="only the first N tasks of each split")
     parser.add_argument("--repeat", type=int, default=1, help="run it again and say whether the tables agree")
@@ -64,7 +65,8 @@ def main() -> None:
                 if first[key] != second[key]:
                     print(f"  {first['split']}: {key} {first[key]} then {second[key]}")
     print(json.dumps({"budget": args.budget, "seconds_per_task": args.seconds, "depth": args.depth,
-                      "seed": args.seed, "splits": rows, "repeat_identical": same}))  # fmt: skip
+                      "seed": args.seed, "stop_after": args.stop_after, "splits": rows,
+                      "repeat_identical": same}))  # fmt: skip
 
 
 def repeatable(row: dict) -> dict:
@@ -84,7 +86,7 @@ def measure(split: str, args: argparse.Namespace) -> dict:
             sys.executable, "-c", "from batt_tasks.cli import main; main()",
             "run", "--dataset", "arcagi1", "--split", split,
             "--budget", str(args.budget), "--search-seconds", str(args.seconds), "--depth", str(args.depth),
-            "--seed", str(args.seed), "--json",
+            "--seed", str(args.seed), "--stop-after", str(args.stop_after), "--json",
         ]  # fmt: skip
         if args.limit:
             command += ["--limit", str(args.limit)]
@@ -123,7 +125,8 @@ def measure(split: str, args: argparse.Namespace) -> dict:
 
 def show(rows: list[dict], args: argparse.Namespace) -> None:
     table = Table(title=f"batt search on ARC-AGI-1: budget {args.budget}/task, depth {args.depth}, "
-                        f"limit {args.seconds:g} s/task, seed {args.seed}, {os.cpu_count()} cores")  # fmt: skip
+                        f"limit {args.seconds:g} s/task, stop after {args.stop_after}, seed {args.seed}, "
+                        f"{os.cpu_count()} cores")  # fmt: skip
     for column in ("split", "tasks", "solved", "correct", "% correct", "correct w/o seeds", "% w/o seeds",
                    "best: seed/enum/mutate", "programs tried", "hit time", "s/task (wall)"):  # fmt: skip
         table.add_column(column, justify="right")
