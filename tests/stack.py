@@ -42,17 +42,50 @@ def private_stack(folder: Path, workers: int, **settings: str) -> Iterator[tuple
         assert up.returncode == 0, up.stdout + up.stderr
         yield base | dict(re.findall(r"export (\w+)='([^']*)'", (state / "env").read_text())), state
     finally:
+        if os.environ.get("BATT_TEST_KEEP_STACK"):
+            shutil.copytree(state / "logs", folder / "stack-logs", dirs_exist_ok=True)
+            for log in state.glob("*.log"):
+                shutil.copy(log, folder / "stack-logs")
         down = subprocess.run([str(STACK), "down"], env=base, cwd=folder, capture_output=True, text=True,
                               timeout=120)  # fmt: skip
         shutil.rmtree(state, ignore_errors=True)
         assert down.returncode == 0, down.stdout + down.stderr
 
 
-def start_sweep(env: dict[str, str], folder: Path, tasks: int = 8) -> subprocess.Popen[str]:
-    """`batt run` of a fixed candidate list (every candidate goes to the workers), followed to its end."""
+PRODUCER_STDERR = "producer-stderr.txt"
+
+
+def start_sweep(env: dict[str, str], folder: Path, tasks: int = 8, queue: str | None = None) -> subprocess.Popen[str]:
+    """`batt run` of a fixed candidate list (every candidate goes to the workers), followed to its end.
+
+    Its stderr goes to a file in `folder`, so a test can read what it says while it runs.
+    """
     command = [sys.executable, "-c", "from batt_tasks.cli import main; main()", "run", "--generator", "sweep",
                "--limit", str(tasks), "--budget", "80", "--batch-size", "8", "--json"]  # fmt: skip
-    return subprocess.Popen(command, env=env, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if queue:
+        command += ["--queue", queue]
+    with open(folder / PRODUCER_STDERR, "w") as stderr:
+        return subprocess.Popen(command, env=env, cwd=folder, stdout=subprocess.PIPE, stderr=stderr, text=True)
+
+
+def producer_said(folder: Path) -> str:
+    """What the producer started by `start_sweep` has written to stderr so far."""
+    return (folder / PRODUCER_STDERR).read_text()
+
+
+def finish(producer: subprocess.Popen[str], folder: Path, state: Path, seconds: float) -> tuple[str, str]:
+    """The producer's (stdout, stderr) once it exits; if it does not in time, a failure showing what it and
+    the workers said last, since the stack and its logs are gone once the test ends."""
+    try:
+        stdout, _ = producer.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        producer.kill()
+        producer.communicate()
+        logs = "\n".join(f"--- {log.name}\n" + "\n".join(log.read_text().splitlines()[-40:])
+                         for log in sorted(state.glob("gpu*.log")))  # fmt: skip
+        said = producer_said(folder)[-2000:]
+        raise AssertionError(f"the run did not end within {seconds:g} s\n{said}\n{logs}") from None
+    return stdout, producer_said(folder)
 
 
 def wait_for_first_rows(url: str, producer: subprocess.Popen[str], seconds: float = 120) -> None:

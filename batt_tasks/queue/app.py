@@ -60,6 +60,9 @@ def make_app(settings: Settings) -> Celery:
         },
         # A child that grew past this (a leak, a big batch) is replaced after its task.
         worker_max_memory_per_child=settings.worker_max_memory_mb * 1024,
+        # A stage's next link is published by the worker: Celery's default (3 tries in under a second)
+        # would fail it during a Redis restart and drop the chain. Keep trying for about a minute.
+        task_publish_retry_policy={"max_retries": 40, "interval_start": 0, "interval_step": 0.5, "interval_max": 2},
         # A lost broker connection cancels running acks_late tasks, which are then redelivered.
         worker_cancel_long_running_tasks_on_connection_loss=True,
         broker_connection_retry_on_startup=True,

@@ -9,14 +9,24 @@ running at a death is charged with it; after `cap` charges it is recorded as fai
 from functools import cache
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 KEY_TTL_SECONDS = 7 * 24 * 3600
+# A Redis restart takes seconds. A worker's stage waits it out (about a minute: backoff from 0.1 s,
+# doubling, at most 2 s apart) rather than fail, which would drop its chain.
+STAGE_PATIENCE = Retry(ExponentialBackoff(cap=2.0, base=0.1), retries=40)
 
 
 @cache
-def redis_client(url: str) -> redis.Redis:
-    """One connection pool per broker URL per process."""
-    return redis.Redis.from_url(url)
+def redis_client(url: str, patient: bool = False) -> redis.Redis:
+    """One connection pool per broker URL per process; `patient` ones retry through a Redis restart.
+
+    The producer's is not: it waits in its own loop, and tells the user why.
+    """
+    if not patient:
+        return redis.Redis.from_url(url)
+    return redis.Redis.from_url(url, retry=STAGE_PATIENCE, retry_on_error=[redis.ConnectionError, redis.TimeoutError])
 
 
 class RedeliveryGuard:

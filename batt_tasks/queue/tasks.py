@@ -98,7 +98,7 @@ def inline(batch: Batch) -> Batch:
 def validate(batch: Batch) -> Batch:
     settings = get_settings()
     key = f"{settings.queue}:redelivery:{batch['run_id']}:{batch['batch_key']}"
-    guard = RedeliveryGuard(redis_client(app.conf.broker_url), key, settings.max_redeliveries)
+    guard = RedeliveryGuard(redis_client(app.conf.broker_url, patient=True), key, settings.max_redeliveries)
     guard.start()
     timeout = settings.sample_timeout
     runner = GuardedRunner(guard, timeout) if guard.careful else InProcessRunner(timeout)
@@ -126,7 +126,7 @@ def score(batch: Batch) -> Batch:
 def persist(self: Task, batch: Batch) -> dict[str, Any]:
     settings = get_settings()
     done = persist_batch({**batch, "worker": self.request.hostname}, settings.database_url)
-    client = redis_client(app.conf.broker_url)
+    client = redis_client(app.conf.broker_url, patient=True)
     if batch_persisted(client, settings.queue, batch["run_id"], batch["batch_key"]):
         finish_run(settings.database_url, batch["run_id"])
         forget_run(client, settings.queue, batch["run_id"])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from batt_tasks.db.session import get_engine
-from tests.stack import private_stack, run_rows, start_sweep, wait_for_first_rows
+from tests.stack import finish, private_stack, run_rows, start_sweep, wait_for_first_rows
 
 OUTAGE_SECONDS = 15
 
@@ -37,7 +37,7 @@ def test_a_database_outage_mid_run_loses_nothing(tmp_path: Path) -> None:
             _pg_ctl(state, "-l", str(state / "logs" / "postgres.log"), "-o",
                     f"-p {env['BATT_PG_PORT']} -k /tmp -c listen_addresses=127.0.0.1", "-w", "start")  # fmt: skip
             (state / "postgres.pid").write_text((state / "pgdata" / "postmaster.pid").read_text().splitlines()[0])
-            stdout, stderr = producer.communicate(timeout=300)
+            stdout, stderr = finish(producer, tmp_path, state, 300)
             assert producer.returncode == 0, stderr[-3000:]
             assert "database unreachable" in stderr and "database back" in stderr, stderr[-3000:]
             assert "Traceback" not in stderr

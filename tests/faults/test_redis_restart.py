@@ -14,19 +14,27 @@ from pathlib import Path
 import pytest
 
 from batt_tasks.db.session import get_engine
-from tests.stack import private_stack, run_rows, start_sweep, wait_for_first_rows
+from tests.stack import finish, private_stack, producer_said, run_rows, start_sweep, wait_for_first_rows
 
 DOWN_SECONDS = 5
 
 
 def _restart_redis(state: Path, port: str) -> None:
     """SHUTDOWN (Redis writes its append-only file), a pause, then the same server on the same files."""
+    _stop_redis(port)
+    time.sleep(DOWN_SECONDS)
+    _start_redis(state, port)
+
+
+def _stop_redis(port: str) -> None:
     subprocess.run(["redis-cli", "-p", port, "shutdown"], capture_output=True, timeout=30, check=False)
     for _ in range(100):
         if subprocess.run(["redis-cli", "-p", port, "ping"], capture_output=True).returncode != 0:
-            break
+            return
         time.sleep(0.1)
-    time.sleep(DOWN_SECONDS)
+
+
+def _start_redis(state: Path, port: str) -> None:
     subprocess.run(
         ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", port, "--save", "",
          "--appendonly", "yes", "--dir", str(state), "--pidfile", str(state / "redis.pid"),
@@ -43,7 +51,7 @@ def test_a_redis_restart_mid_run_loses_and_duplicates_nothing(tmp_path: Path) ->
             producer = start_sweep(env, tmp_path)
             wait_for_first_rows(url, producer)
             _restart_redis(state, env["BATT_REDIS_PORT"])
-            stdout, stderr = producer.communicate(timeout=400)
+            stdout, stderr = finish(producer, tmp_path, state, 400)
             assert producer.returncode == 0, stderr[-3000:]
             assert "Traceback" not in stderr
             summary = json.loads(stdout)
@@ -58,5 +66,29 @@ def test_a_redis_restart_mid_run_loses_and_duplicates_nothing(tmp_path: Path) ->
             assert lost > 0  # the restart did reach the workers
             if producer_waited:
                 assert "broker back" in stderr
+        finally:
+            get_engine(url).dispose()
+
+
+@pytest.mark.slow
+def test_the_producer_waits_for_a_broker_that_is_down_when_it_sends(tmp_path: Path) -> None:
+    with private_stack(tmp_path, workers=2) as (env, state):
+        url = env["BATT_DATABASE_URL"]
+        try:
+            _stop_redis(env["BATT_REDIS_PORT"])
+            # --queue: no question to the workers first, so the first broker call is the send itself.
+            producer = start_sweep(env, tmp_path, tasks=2, queue=env.get("BATT_QUEUE", "batt"))
+            deadline = time.monotonic() + 120
+            while "waiting for it" not in producer_said(tmp_path):
+                assert time.monotonic() < deadline and producer.poll() is None, "the producer never said it waits"
+                time.sleep(0.2)
+            _start_redis(state, env["BATT_REDIS_PORT"])
+            stdout, stderr = finish(producer, tmp_path, state, 300)
+            assert producer.returncode == 0, stderr[-3000:]
+            assert "broker back" in stderr and "Traceback" not in stderr
+            summary = json.loads(stdout)
+            rows = run_rows(url, summary["run_id"])
+            assert summary["status"] == "finished"
+            assert len(rows) == len(set(rows)) == summary["after_dedup"] > 0
         finally:
             get_engine(url).dispose()

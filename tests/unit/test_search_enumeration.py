@@ -9,14 +9,13 @@ from batt_tasks.stages.inline import inline_source
 from batt_tasks.stages.sandbox import compile_solver
 
 GRIDS = [((1, 2, 0), (0, 3, 0)), ((4, 0), (0, 5), (6, 6)), ((7, 0, 0, 1),)]
-FAR = time.monotonic() + 600
 # No short program maps GRIDS to these: the search runs until its depth or budget.
 UNSOLVABLE = [((1, 5), (5, 2)), ((3,), (4,)), ((9, 8, 7),)]
 
 
 def enumerate_for(outputs: list, depth: int = 3, budget: int = 400_000, solutions: int = 1) -> Enumerator:
     enumerator = Enumerator(GRIDS, outputs)
-    enumerator.run(depth, budget, FAR, solutions)
+    enumerator.run(depth, budget, time.monotonic() + 600, solutions)
     return enumerator
 
 
