@@ -22,9 +22,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@contextmanager
-def private_stack(folder: Path, workers: int, **settings: str) -> Iterator[tuple[dict[str, str], Path]]:
-    """(environment with the stack's URLs, state folder); `down` afterwards, checked, whatever happened."""
+def stack_environment(**settings: str) -> tuple[dict[str, str], Path]:
+    """An environment for ops/batt-stack on free ports with a fresh state folder (no BATT_ variable inherited)."""
     state = Path(tempfile.mkdtemp(prefix="batt-stack-", dir="/tmp"))
     state.chmod(0o755)  # the stack's PostgreSQL runs as the postgres user
     base = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")}
@@ -36,6 +35,13 @@ def private_stack(folder: Path, workers: int, **settings: str) -> Iterator[tuple
         "PATH": f"{Path(sys.executable).parent}:{base['PATH']}",
         **settings,
     }
+    return base, state
+
+
+@contextmanager
+def private_stack(folder: Path, workers: int, **settings: str) -> Iterator[tuple[dict[str, str], Path]]:
+    """(environment with the stack's URLs, state folder); `down` afterwards, checked, whatever happened."""
+    base, state = stack_environment(**settings)
     up = subprocess.run([str(STACK), "up", "--count", str(workers)], env=base, cwd=folder, capture_output=True,
                         text=True, timeout=180)  # fmt: skip
     try:

@@ -1,14 +1,11 @@
 """ops/batt-stack on a bare box: it starts its own Redis and PostgreSQL, workers and Flower, and stops them all."""
 
 import json
-import os
 import shutil
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
-from tests.stack import STACK, free_port
+from tests.stack import STACK, stack_environment
 
 
 def _pids(state: Path) -> list[int]:
@@ -16,17 +13,7 @@ def _pids(state: Path) -> list[int]:
 
 
 def test_stack_up_runs_a_job_and_down_stops_everything_it_started(tmp_path: Path) -> None:
-    # The stack's PostgreSQL runs as the postgres user, which must be able to enter the state folder.
-    state = Path(tempfile.mkdtemp(prefix="batt-stack-test-", dir="/tmp"))
-    state.chmod(0o755)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")}
-    env |= {
-        "BATT_STATE_DIR": str(state),
-        "BATT_REDIS_PORT": str(free_port()),
-        "BATT_PG_PORT": str(free_port()),
-        "BATT_FLOWER_PORT": str(free_port()),
-        "PATH": f"{Path(sys.executable).parent}:{env['PATH']}",
-    }
+    env, state = stack_environment()
     up = subprocess.run([str(STACK), "up", "--count", "1"], env=env, cwd=tmp_path, capture_output=True, text=True,
                         timeout=180)  # fmt: skip
     try:
