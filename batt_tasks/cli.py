@@ -93,7 +93,9 @@ def run(
     timeout: Annotated[
         float | None, typer.Option(min=0.001, help="Seconds a candidate may run on one sample [default: 1].")
     ] = None,
-    batch_size: Annotated[int | None, typer.Option(min=1, help="Candidates per pipeline batch [default: 64].")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Candidates per Celery chain, of one task or several [default: 256].")
+    ] = None,
     fresh: Annotated[bool, typer.Option(help="Re-evaluate solvers already in the database for a task.")] = False,
     detach: Annotated[
         bool, typer.Option(help="With a broker: enqueue and return; follow later with `batt status RUN`.")
@@ -293,12 +295,12 @@ def _run_distributed(
             if not queue and queues == [settings.queue]:
                 console.print(f"[yellow]no GPU worker answered[/]: chains wait in queue '{settings.queue}' "
                               "until a worker starts (`batt workers start`)")  # fmt: skip
-            enqueue(production.batches, settings, queues, on_wait=lambda message: console.print(
-                f"[yellow]{escape(message)}[/]"))  # fmt: skip
+            chains = enqueue(production.batches, settings, queues, options.batch_size,
+                             on_wait=lambda message: console.print(f"[yellow]{escape(message)}[/]"))  # fmt: skip
         except BrokerError as error:
             finish_run(url, run_id, "failed")
             raise Failure(f"broker {masked_url(settings.broker_url or '')} is unreachable: {error}") from None
-        console.print(f"run {run_id}: {len(production.batches)} chains on {', '.join(queues)}")
+        console.print(f"run {run_id}: {chains} chains on {', '.join(queues)}")
         if not detach:
             following = progress.add_task("evaluate", total=production.counts.kept)
             try:

@@ -57,7 +57,8 @@ class TaskPayload(TypedDict):
 
 
 class Batch(TypedDict):
-    """The unit of work of one chain: one task, some candidates, the seconds each stage took."""
+    """One task's candidates on their way through the stages, and the seconds each stage took (a chain
+    carries one batch or several)."""
 
     run_id: int
     batch_key: str

@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     broker_url: str | None = Field(None, description="Celery broker URL (Redis); unset means embedded")
     sample_timeout: float = Field(1.0, gt=0, description="seconds one candidate may run on one sample")
     memory_cap_mb: int = Field(1024, gt=0, description="memory a candidate may allocate, in MiB")
-    batch_size: int = Field(64, ge=1, description="candidates per pipeline batch (one Celery chain each)")
+    batch_size: int = Field(256, ge=1, description="candidates per Celery chain (of one task or several)")
     score_backend: Literal["auto", "numpy", "cupy"] = Field("auto", description="array library for scoring")
     sandbox_processes: int = Field(
         default_factory=lambda: max(1, (os.cpu_count() or 1)),

@@ -211,7 +211,7 @@ def measure(url: str, plain_url: str, args: argparse.Namespace, device: str) -> 
     started = time.perf_counter()
     try:
         for run_id, batches, count in runs:
-            enqueue(batches, settings, [settings.queue])
+            enqueue(batches, settings, [settings.queue], settings.batch_size)
             last_change, last_count = time.monotonic(), -1
             while True:
                 with session_scope(url) as session:

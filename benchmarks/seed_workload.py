@@ -46,8 +46,10 @@ def measure(postgres_url: str, sqlite_url: str, repeats: int, budget: int) -> di
     from batt_tasks.embedded import run_batches
     from batt_tasks.ops import start_workers
     from batt_tasks.producer import RunOptions, finish_run, produce, start_run
-    from batt_tasks.queue.app import gpu_queue
+    from batt_tasks.queue.app import app, gpu_queue
+    from batt_tasks.queue.completion import run_complete
     from batt_tasks.queue.producer import enqueue, live_queues
+    from batt_tasks.queue.redelivery import redis_client
     from batt_tasks.search.generate import generate
     from batt_tasks.settings import Settings
     from batt_tasks.stages.inline import inline_batch
@@ -60,6 +62,7 @@ def measure(postgres_url: str, sqlite_url: str, repeats: int, budget: int) -> di
     upgrade(sqlite_url)
     upgrade(postgres_url)
     settings = Settings()
+    client = redis_client(app.conf.broker_url)
     figures: dict = {"candidates": budget, "runs": {}}
 
     def produced(url: str) -> tuple[int, list, int]:
@@ -83,12 +86,13 @@ def measure(postgres_url: str, sqlite_url: str, repeats: int, budget: int) -> di
 
     def celery() -> tuple[int, str]:
         run_id, batches, _ = produced(postgres_url)
-        enqueue(batches, settings, [settings.queue])
-        while True:  # the persist that completes the run marks it finished
-            with session_scope(postgres_url) as session:
-                if session.get_one(Run, run_id).status == "finished":
-                    return run_id, postgres_url
+        enqueue(batches, settings, [settings.queue], options.batch_size)
+        while not run_complete(client, settings.queue, run_id):  # a key lookup: no CPU taken from the workers
             time.sleep(0.005)
+        with session_scope(postgres_url) as session:
+            if session.get_one(Run, run_id).status != "finished":
+                raise RuntimeError(f"run {run_id} completed in Redis but is not finished in the database")
+        return run_id, postgres_url
 
     start_workers(settings, ["0", "1"], concurrency=1)
     wanted = {gpu_queue(settings, "0"), gpu_queue(settings, "1")}

@@ -133,7 +133,7 @@ run_id = start_run(url, options, "celery", len(tasks))
 candidates = [{"source": source, "origin": origin} for origin, source in spec["candidates"]]
 production = produce(url, run_id, tasks, options, lambda task: list(candidates))
 queues = live_queues(settings) or [settings.queue]
-enqueue(production.batches, settings, queues)
+enqueue(production.batches, settings, queues, spec["batch_size"])
 follow(url, run_id, production.counts.kept, lambda done: None, poll_seconds=0.2)
 finish_run(url, run_id)
 print(json.dumps({"run_id": run_id, "generated": production.generated, "kept": production.counts.kept,

@@ -19,7 +19,7 @@ def gpu_queue(settings: Settings, device: str) -> str:
     return f"{settings.queue}.gpu{device}"
 
 
-# Chain payloads are plain JSON (dicts, lists, strings, numbers). kombu's own json serializer runs a
+# Messages are plain JSON (a chain's key, Celery's own headers). kombu's own json serializer runs a
 # Python object_hook on every dict to revive dates and bytes we never send; the stdlib's C codec does not.
 BATCH_SERIALIZER = "batt-json"
 register(
@@ -73,9 +73,6 @@ def make_app(settings: Settings) -> Celery:
         # (its enable_events broadcast) while it watches, so they stay off otherwise.
         worker_send_task_events=False,
     )
-    # Chain payloads are whole batches: keep their echo in logs and Flower's events short.
-    app.amqp.argsrepr_maxsize = 200
-    app.Task.resultrepr_maxsize = 200
     return app
 
 

@@ -31,5 +31,13 @@ def batch_persisted(client: redis.Redis, prefix: str, run_id: int, batch_key: st
     return bool(added) and expected is not None and done >= int(expected)
 
 
+def run_complete(client: redis.Redis, prefix: str, run_id: int) -> bool:
+    """Whether the last batch of a run sent by `enqueue` is persisted (its record is forgotten then).
+
+    One key lookup: an observer can ask every few milliseconds without taking CPU from the workers.
+    """
+    return not client.exists(_keys(prefix, run_id)[0])
+
+
 def forget_run(client: redis.Redis, prefix: str, run_id: int) -> None:
     client.delete(*_keys(prefix, run_id))

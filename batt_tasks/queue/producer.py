@@ -1,4 +1,4 @@
-"""Send each batch as a Celery chain inline -> validate -> score -> persist, and follow the run in the database."""
+"""Send the batches as Celery chains inline -> validate -> score -> persist, and follow the run in the database."""
 
 import time
 from collections.abc import Callable, Sequence
@@ -13,6 +13,7 @@ from batt_tasks.payloads import Batch
 from batt_tasks.queue.app import app
 from batt_tasks.queue.completion import expect_batches
 from batt_tasks.queue.redelivery import redis_client
+from batt_tasks.queue.stash import chain_key, stash
 from batt_tasks.queue.tasks import inline, persist, score, validate
 from batt_tasks.settings import Settings
 from batt_tasks.stages.persist import fresh_evaluations, mark_finished_if_complete
@@ -25,33 +26,57 @@ def live_queues(settings: Settings, timeout: float = 2.0) -> list[str]:
     return sorted({q["name"] for queues in replies.values() for q in queues if q["name"].startswith(prefix)})
 
 
+def chain_bundles(batches: Sequence[Batch], candidates_per_chain: int) -> list[list[Batch]]:
+    """Consecutive batches grouped so that a chain carries at most `candidates_per_chain` candidates.
+
+    A batch holds one task's candidates, and a search keeps few per task: one chain per task would pay
+    Celery's fixed cost per message (four tasks, a broker round trip each) for a few candidates' work.
+    A batch larger than the limit on its own still rides alone.
+    """
+    bundles: list[list[Batch]] = []
+    size = 0
+    for batch in batches:
+        count = len(batch["candidates"])
+        if not bundles or size + count > candidates_per_chain:
+            bundles.append([])
+            size = 0
+        bundles[-1].append(batch)
+        size += count
+    return bundles
+
+
 def enqueue(
     batches: Sequence[Batch],
     settings: Settings,
     queues: Sequence[str],
+    candidates_per_chain: int,
     on_wait: Callable[[str], None] = lambda message: None,
-) -> None:
-    """One chain per batch, round-robin over `queues`; every link of a chain stays on its queue.
+) -> int:
+    """Chains of batches (see chain_bundles), round-robin over `queues`; every link stays on its queue.
 
-    A broker that stops answering (a Redis restart) is waited for, up to BATT_BROKER_PATIENCE seconds
-    per outage, and the batch that failed is sent again; `on_wait` hears why. Sending a batch twice is
-    harmless: persist is an upsert.
+    Returns how many chains went out. A broker that stops answering (a Redis restart) is waited for, up to
+    BATT_BROKER_PATIENCE seconds per outage, and the chain that failed is sent again; `on_wait` hears why.
+    Sending a chain twice is harmless: persist is an upsert.
     """
+    client = redis_client(app.conf.broker_url)
     if batches:
-        client = redis_client(app.conf.broker_url)
         run_id, total = batches[0]["run_id"], len(batches)
         _patiently(lambda: expect_batches(client, settings.queue, run_id, total), settings, on_wait)
-    for index, batch in enumerate(batches):
+    bundles = chain_bundles(batches, candidates_per_chain)
+    for index, bundle in enumerate(bundles):
         queue = queues[index % len(queues)]
-        samples = len(batch["task"]["train"]) + len(batch["task"]["test"])
-        limit = len(batch["candidates"]) * samples * settings.sample_timeout + settings.validate_margin
+        runs = sum(len(b["candidates"]) * (len(b["task"]["train"]) + len(b["task"]["test"])) for b in bundle)
+        limit = runs * settings.sample_timeout + settings.validate_margin
+        key = chain_key(settings.queue, bundle)
         links = chain(
-            inline.s(batch).set(queue=queue),
+            inline.s(key).set(queue=queue),
             validate.s().set(queue=queue, time_limit=limit),
             score.s().set(queue=queue),
             persist.s().set(queue=queue),
         )
+        _patiently(lambda: stash(client, key, "input", bundle), settings, on_wait)  # noqa: B023  # called now
         _patiently(links.apply_async, settings, on_wait)
+    return len(bundles)
 
 
 def _patiently(action: Callable[[], object], settings: Settings, on_wait: Callable[[str], None]) -> None:

@@ -1,6 +1,7 @@
 """The chain's tasks: thin shells over the stage functions, plus the worker's own setup.
 
-inline -> validate -> score -> persist, each receiving and returning a batch (a JSON dict).
+inline -> validate -> score -> persist, each receiving and returning its chain's key: a link reads the
+batches the one before it stashed in Redis and stashes what it made of them (see stash.py).
 """
 
 import importlib.util
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+import redis
 from celery import Task
 from celery.signals import worker_process_init, worker_ready
 from celery.worker.control import inspect_command
@@ -21,6 +23,7 @@ from batt_tasks.producer import finish_run
 from batt_tasks.queue.app import app
 from batt_tasks.queue.completion import batch_persisted, forget_run
 from batt_tasks.queue.redelivery import RedeliveryGuard, redis_client
+from batt_tasks.queue.stash import drop, stash, unstash
 from batt_tasks.settings import get_settings
 from batt_tasks.stages.inline import inline_batch
 from batt_tasks.stages.persist import persist_batch
@@ -89,16 +92,29 @@ class GuardedRunner:
 LIGHT_LIMITS = {"soft_time_limit": 300, "time_limit": 360}
 
 
+def _broker() -> redis.Redis:
+    return redis_client(app.conf.broker_url, patient=True)
+
+
 @app.task(name="batt.inline", **LIGHT_LIMITS)
-def inline(batch: Batch) -> Batch:
-    return inline_batch(batch)
+def inline(key: str) -> str:
+    stash(_broker(), key, "inline", [inline_batch(batch) for batch in unstash(_broker(), key, "inline")])
+    return key
 
 
 @app.task(name="batt.validate")
-def validate(batch: Batch) -> Batch:
+def validate(key: str) -> str:
+    validated = [_validate_guarded(batch) for batch in unstash(_broker(), key, "validate")]
+    stash(_broker(), key, "validate", validated)
+    return key
+
+
+def _validate_guarded(batch: Batch) -> Batch:
+    """One batch under its own redelivery guard: after a worker death only the batch that was running
+    when it died is run candidate by candidate (the others of its chain finished and cleared theirs)."""
     settings = get_settings()
     key = f"{settings.queue}:redelivery:{batch['run_id']}:{batch['batch_key']}"
-    guard = RedeliveryGuard(redis_client(app.conf.broker_url, patient=True), key, settings.max_redeliveries)
+    guard = RedeliveryGuard(_broker(), key, settings.max_redeliveries)
     guard.start()
     timeout = settings.sample_timeout
     runner = GuardedRunner(guard, timeout) if guard.careful else InProcessRunner(timeout)
@@ -108,14 +124,17 @@ def validate(batch: Batch) -> Batch:
 
 
 @app.task(name="batt.score", **LIGHT_LIMITS)
-def score(batch: Batch) -> Batch:
-    return score_batch(batch, _backend(os.getpid()))
+def score(key: str) -> str:
+    backend = _backend(os.getpid())
+    stash(_broker(), key, "score", [score_batch(batch, backend) for batch in unstash(_broker(), key, "score")])
+    return key
 
 
 @app.task(
     name="batt.persist",
     bind=True,
-    # The database may be restarting: wait for it with growing pauses rather than lose the batch.
+    # The database may be restarting: wait for it with growing pauses rather than lose the chain. A retry
+    # writes the chain's batches again, which the upserts and the completion set make harmless.
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=1,
     retry_backoff_max=30,
@@ -123,11 +142,14 @@ def score(batch: Batch) -> Batch:
     max_retries=40,
     **LIGHT_LIMITS,
 )
-def persist(self: Task, batch: Batch) -> dict[str, Any]:
+def persist(self: Task, key: str) -> dict[str, Any]:
     settings = get_settings()
-    done = persist_batch({**batch, "worker": self.request.hostname}, settings.database_url)
-    client = redis_client(app.conf.broker_url, patient=True)
-    if batch_persisted(client, settings.queue, batch["run_id"], batch["batch_key"]):
-        finish_run(settings.database_url, batch["run_id"])
-        forget_run(client, settings.queue, batch["run_id"])
-    return {"batch_key": done["batch_key"], "candidates": len(done["candidates"])}
+    client = _broker()
+    batches = unstash(client, key, "persist")
+    for batch in batches:
+        persist_batch({**batch, "worker": self.request.hostname}, settings.database_url)
+        if batch_persisted(client, settings.queue, batch["run_id"], batch["batch_key"]):
+            finish_run(settings.database_url, batch["run_id"])
+            forget_run(client, settings.queue, batch["run_id"])
+    drop(client, key)
+    return {"chain": key, "candidates": sum(len(batch["candidates"]) for batch in batches)}

@@ -3,6 +3,7 @@
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -11,9 +12,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+import redis
+from sqlalchemy import func, select
 
-from batt_tasks.db.models import Evaluation
+from batt_tasks.db.models import Evaluation, StageTiming
 from batt_tasks.db.session import session_scope
 from tests.conftest import batt
 from tests.stack import free_port
@@ -35,11 +37,13 @@ def test_workers_report_their_pinned_device(cluster: dict[str, str]) -> None:
     assert "numpy" in listing  # no CuPy here: the workers say they score with NumPy
 
 
-@pytest.mark.parametrize("generator", [("sweep", "60"), ("search", "3000")], ids=["sweep", "search"])
+# The sweep's tasks fill several chains each; the search keeps few candidates per task, so one chain
+# carries several tasks' batches.
+@pytest.mark.parametrize("generator", [("sweep", "60", "16"), ("search", "3000", "64")], ids=["sweep", "search"])
 def test_celery_run_gives_the_embedded_run_s_results(
-    cluster: dict[str, str], tmp_path: Path, generator: tuple[str, str]
+    cluster: dict[str, str], tmp_path: Path, generator: tuple[str, str, str]
 ) -> None:
-    name, budget = generator
+    name, budget, batch_size = generator
     # --fresh: the cluster's database already holds the other generator's solvers, which would be reused.
     arguments = (
         "run",
@@ -50,7 +54,7 @@ def test_celery_run_gives_the_embedded_run_s_results(
         "--budget",
         budget,
         "--batch-size",
-        "16",
+        batch_size,
         "--fresh",
         "--json",
     )
@@ -72,6 +76,16 @@ def test_celery_run_gives_the_embedded_run_s_results(
     with session_scope(cluster["BATT_DATABASE_URL"]) as session:
         workers = set(session.scalars(select(Evaluation.worker).where(Evaluation.run_id == celery_summary["run_id"])))
     assert {w.split("@")[0] for w in workers} == {"gpu0", "gpu1"}  # the producer spread the chains
+
+    run_id = celery_summary["run_id"]
+    chains = int(re.search(rf"run {run_id}: (\d+) chains", distributed.stderr).group(1))
+    with session_scope(cluster["BATT_DATABASE_URL"]) as session:
+        batches = session.scalar(
+            select(func.count()).where(StageTiming.run_id == run_id, StageTiming.stage == "persist")
+        )
+    assert (chains < batches) if name == "search" else (chains == batches), (chains, batches)
+    stashed = redis.Redis.from_url(cluster["BATT_BROKER_URL"]).keys(f"{cluster['BATT_QUEUE']}:chain:{run_id}:*")
+    assert stashed == []  # persist dropped every chain's batches
 
 
 def test_detached_run_is_followed_with_status(cluster: dict[str, str], tmp_path: Path) -> None:
