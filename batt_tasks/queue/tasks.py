@@ -26,7 +26,7 @@ from batt_tasks.queue.redelivery import RedeliveryGuard, redis_client
 from batt_tasks.queue.stash import drop, stash, unstash
 from batt_tasks.settings import get_settings
 from batt_tasks.stages.inline import inline_batch
-from batt_tasks.stages.persist import persist_batch
+from batt_tasks.stages.persist import persist_batches
 from batt_tasks.stages.score import ScoreBackend, get_backend, owned_gpu, score_batch
 from batt_tasks.stages.validate import InProcessRunner, apply_memory_cap, run_program, validate_batch
 
@@ -146,8 +146,8 @@ def persist(self: Task, key: str) -> dict[str, Any]:
     settings = get_settings()
     client = _broker()
     batches = unstash(client, key, "persist")
+    persist_batches([{**batch, "worker": self.request.hostname} for batch in batches], settings.database_url)
     for batch in batches:
-        persist_batch({**batch, "worker": self.request.hostname}, settings.database_url)
         if batch_persisted(client, settings.queue, batch["run_id"], batch["batch_key"]):
             finish_run(settings.database_url, batch["run_id"])
             forget_run(client, settings.queue, batch["run_id"])

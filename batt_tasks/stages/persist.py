@@ -5,7 +5,7 @@ is delivered twice rewrites its own rows instead of adding new ones.
 """
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Insert, func, select
@@ -117,26 +117,41 @@ def save_timings(
     session.execute(statement, rows)
 
 
-def persist_batch(batch: Batch, database_url: str) -> Batch:
-    """The persist stage: one transaction per batch; returns the batch with its persist seconds."""
-    started = time.perf_counter()
-    worker = batch.get("worker")
-    task_id = batch["task"]["id"]
+def persist_batches(batches: Sequence[Batch], database_url: str) -> list[Batch]:
+    """The persist stage for a chain's batches: one transaction for all of them (one commit, not one per
+    task); each batch comes back with its persist seconds (its rows, and its share of the solvers' insert)."""
+    done: list[Batch] = []
     with session_scope(database_url) as session:
-        _save_solvers(session, batch["candidates"])
-        _save_evaluations(session, batch["run_id"], batch["task"], batch["candidates"], worker)
-        timings = {**batch["timings"], "persist": time.perf_counter() - started}
-        save_timings(session, batch["run_id"], task_id, batch["batch_key"], timings, len(batch["candidates"]), worker)
-    return {**batch, "timings": timings}
+        started = time.perf_counter()
+        _save_solvers(session, [c for batch in batches for c in batch["candidates"]])
+        solvers_seconds = time.perf_counter() - started
+        total = max(1, sum(len(batch["candidates"]) for batch in batches))
+        for batch in batches:
+            started = time.perf_counter()
+            worker, count = batch.get("worker"), len(batch["candidates"])
+            _save_evaluations(session, batch["run_id"], batch["task"], batch["candidates"], worker)
+            seconds = time.perf_counter() - started + solvers_seconds * count / total
+            timings = {**batch["timings"], "persist": seconds}
+            save_timings(session, batch["run_id"], batch["task"]["id"], batch["batch_key"], timings, count, worker)
+            done.append({**batch, "timings": timings})
+    return done
+
+
+def persist_batch(batch: Batch, database_url: str) -> Batch:
+    """The persist stage for one batch."""
+    return persist_batches([batch], database_url)[0]
 
 
 def _save_solvers(session: Session, candidates: Iterable[CandidateRecord]) -> None:
+    """Solvers are shared by every task and run: in md5 order, so two workers inserting the same ones
+    take their row locks in the same order and never deadlock."""
     rows = {
         c["md5"]: {"md5": c["md5"], "expression": c["expression"], "program": c["program"], "size": c["size"]}
         for c in candidates
     }
     if rows:
-        session.execute(_insert(session, Solver).on_conflict_do_nothing(index_elements=["md5"]), list(rows.values()))
+        statement = _insert(session, Solver).on_conflict_do_nothing(index_elements=["md5"])
+        session.execute(statement, [rows[md5] for md5 in sorted(rows)])
 
 
 def _save_evaluations(
@@ -150,7 +165,7 @@ def _save_evaluations(
                 "status": s["status"],
                 "score": score,
                 "error": s["error"],
-                "seconds": round(s["seconds"], 6),
+                "seconds": s["seconds"],
             }
             for index, (s, score) in enumerate(zip(c["samples"], c["scores"], strict=True))
         ]
