@@ -18,12 +18,6 @@ from batt_tasks.queue.tasks import inline, persist, score, validate
 from batt_tasks.settings import Settings
 from batt_tasks.stages.persist import fresh_evaluations, mark_finished_if_complete
 
-# Each queue is four Redis lists (kombu's priority steps 0, 3, 6, 9), and a worker serves the lowest number
-# first. Later links go first: a worker finishes the chains it started before it starts another, so rows land
-# all along the run (the progress bar moves) and few chains' batches wait in Redis. In arrival order, every
-# chain's inline would run, then every validate, and nothing would be persisted until the end.
-LINK_PRIORITY = {"inline": 9, "validate": 6, "score": 3, "persist": 0}
-
 
 def live_queues(settings: Settings, timeout: float = 2.0) -> list[str]:
     """The per-GPU queues that live workers consume, so work can be spread evenly over them."""
@@ -75,10 +69,10 @@ def enqueue(
         limit = runs * settings.sample_timeout + settings.validate_margin
         key = chain_key(settings.queue, bundle)
         links = chain(
-            inline.s(key).set(queue=queue, priority=LINK_PRIORITY["inline"]),
-            validate.s().set(queue=queue, time_limit=limit, priority=LINK_PRIORITY["validate"]),
-            score.s().set(queue=queue, priority=LINK_PRIORITY["score"]),
-            persist.s().set(queue=queue, priority=LINK_PRIORITY["persist"]),
+            inline.s(key).set(queue=queue),
+            validate.s().set(queue=queue, time_limit=limit),
+            score.s().set(queue=queue),
+            persist.s().set(queue=queue),
         )
         _patiently(lambda: stash(client, key, "input", bundle), settings, on_wait)  # noqa: B023  # called now
         _patiently(links.apply_async, settings, on_wait)
