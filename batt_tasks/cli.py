@@ -284,7 +284,7 @@ def _run_distributed(
 ) -> dict[str, Any]:
     from kombu.exceptions import OperationalError as BrokerError
 
-    from batt_tasks.queue.producer import enqueue, follow, live_queues
+    from batt_tasks.queue.producer import enqueue, follow, live_queues, resend_stranded
 
     url = settings.database_url
     run_id = _start(url, options, "celery", len(tasks))
@@ -295,8 +295,7 @@ def _run_distributed(
             if not queue and queues == [settings.queue]:
                 console.print(f"[yellow]no GPU worker answered[/]: chains wait in queue '{settings.queue}' "
                               "until a worker starts (`batt workers start`)")  # fmt: skip
-            chains = enqueue(production.batches, settings, queues, options.batch_size,
-                             on_wait=lambda message: console.print(f"[yellow]{escape(message)}[/]"))  # fmt: skip
+            chains = enqueue(production.batches, settings, queues, options.batch_size, on_wait=_warn)
         except BrokerError as error:
             finish_run(url, run_id, "failed")
             raise Failure(f"broker {masked_url(settings.broker_url or '')} is unreachable: {error}") from None
@@ -307,7 +306,8 @@ def _run_distributed(
                 follow(
                     url, run_id, production.counts.kept,
                     on_progress=lambda done: progress.update(following, completed=done),
-                    on_wait=lambda message: console.print(f"[yellow]{escape(message)}[/]"),
+                    on_wait=_warn,
+                    on_stall=lambda: resend_stranded(settings, run_id, queues, on_wait=_warn),
                 )  # fmt: skip
             except KeyboardInterrupt:
                 console.print(f"stopped following; run {run_id} goes on in the workers: `batt status {run_id}`")
@@ -320,20 +320,36 @@ def _run_distributed(
         return run_summary(session, run_id, masked_url(url))
 
 
+def _warn(message: str) -> None:
+    console.print(f"[yellow]{escape(message)}[/]")
+
+
 @app.command()
 def status(
     run_id: Annotated[int, typer.Argument(help="The run id `batt run` printed.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    resend: Annotated[
+        bool,
+        typer.Option(
+            "--resend",
+            help="First send on the run's chains whose message Redis lost in a restart (a detached run that "
+            "stopped moving; a followed run does this by itself).",
+        ),
+    ] = False,
 ) -> None:
     """Show a run's progress and summary (a distributed run is marked finished once every row is in)."""
     from batt_tasks.db.models import Run
     from batt_tasks.stages.persist import mark_finished_if_complete
 
-    url = _database(get_settings().database_url)
+    settings = get_settings()
+    url = _database(settings.database_url)
     try:
         with session_scope(url) as session:
             if session.get(Run, run_id) is None:
                 raise Failure(f"no run {run_id} in {masked_url(url)}", code=2)
+        if resend:
+            _resend(settings, run_id)
+        with session_scope(url) as session:
             mark_finished_if_complete(session, run_id)
         with session_scope(url) as session:
             summary = run_summary(session, run_id, masked_url(url))
@@ -345,6 +361,16 @@ def status(
     if summary["status"] == "running":
         console.print(f"run {run_id}: {summary['evaluated']} of {summary['after_dedup']} candidates evaluated")
     _print_summary(summary)
+
+
+def _resend(settings: Settings, run_id: int) -> None:
+    from batt_tasks.queue.producer import live_queues, resend_stranded
+
+    if not settings.broker_url:
+        raise Failure("--resend needs BATT_BROKER_URL: only a distributed run has chains to send on", code=2)
+    sent = resend_stranded(settings, run_id, live_queues(settings) or [settings.queue], on_wait=_warn)
+    if not sent:
+        console.print(f"run {run_id}: every chain still waiting has its message in Redis")
 
 
 def _print_summary(summary: dict[str, Any]) -> None:

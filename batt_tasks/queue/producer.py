@@ -13,7 +13,8 @@ from batt_tasks.payloads import Batch
 from batt_tasks.queue.app import app
 from batt_tasks.queue.completion import expect_batches
 from batt_tasks.queue.redelivery import redis_client
-from batt_tasks.queue.stash import chain_key, stash
+from batt_tasks.queue.stash import chain_key, stash, unstash
+from batt_tasks.queue.stranded import links_from, stranded_chains
 from batt_tasks.queue.tasks import inline, persist, score, validate
 from batt_tasks.settings import Settings
 from batt_tasks.stages.persist import fresh_evaluations, mark_finished_if_complete
@@ -64,19 +65,45 @@ def enqueue(
         _patiently(lambda: expect_batches(client, settings.queue, run_id, total), settings, on_wait)
     bundles = chain_bundles(batches, candidates_per_chain)
     for index, bundle in enumerate(bundles):
-        queue = queues[index % len(queues)]
-        runs = sum(len(b["candidates"]) * (len(b["task"]["train"]) + len(b["task"]["test"])) for b in bundle)
-        limit = runs * settings.sample_timeout + settings.validate_margin
         key = chain_key(settings.queue, bundle)
-        links = chain(
-            inline.s(key).set(queue=queue),
-            validate.s().set(queue=queue, time_limit=limit),
-            score.s().set(queue=queue),
-            persist.s().set(queue=queue),
-        )
+        links = chain_links(key, bundle, queues[index % len(queues)], settings)
         _patiently(lambda: stash(client, key, "input", bundle), settings, on_wait)  # noqa: B023  # called now
         _patiently(links.apply_async, settings, on_wait)
     return len(bundles)
+
+
+def chain_links(key: str, bundle: Sequence[Batch], queue: str, settings: Settings, first: str = "inline") -> chain:
+    """The chain's links from `first` on, all on `queue`; validate's hard limit is sized to the bundle."""
+    runs = sum(len(b["candidates"]) * (len(b["task"]["train"]) + len(b["task"]["test"])) for b in bundle)
+    limit = runs * settings.sample_timeout + settings.validate_margin
+    tasks = {"inline": inline, "validate": validate, "score": score, "persist": persist}
+    options = {"validate": {"time_limit": limit}}
+    # The first link gets the key; each later one receives it as the result of the link before.
+    return chain(
+        *(tasks[link].s(*([key] if index == 0 else [])).set(queue=queue, **options.get(link, {}))
+          for index, link in enumerate(links_from(first)))
+    )  # fmt: skip
+
+
+def resend_stranded(
+    settings: Settings, run_id: int, queues: Sequence[str], on_wait: Callable[[str], None] = lambda message: None
+) -> int:
+    """Send on, from the link each waits for, the run's chains that Redis lost (see stranded.py).
+
+    Returns how many; `on_wait` hears of any. A broker still down counts as none: ask again later.
+    Sending a chain that was not lost after all is harmless: persist is an upsert.
+    """
+    client = redis_client(app.conf.broker_url)
+    try:
+        stranded = stranded_chains(client, settings.queue, run_id)
+        for index, (key, link) in enumerate(sorted(stranded.items())):
+            bundle = unstash(client, key, "inline")
+            chain_links(key, bundle, queues[index % len(queues)], settings, first=link).apply_async()
+    except (BrokerError, RedisConnectionError):
+        return 0
+    if stranded:
+        on_wait(f"{len(stranded)} chains had lost their message in Redis (a broker restart); sent them on")
+    return len(stranded)
 
 
 def _patiently(action: Callable[[], object], settings: Settings, on_wait: Callable[[str], None]) -> None:
@@ -105,14 +132,18 @@ def follow(
     expected: int,
     on_progress: Callable[[int], None],
     on_wait: Callable[[str], None] = lambda message: None,
+    on_stall: Callable[[], object] = lambda: None,
     poll_seconds: float = 0.5,
+    stall_seconds: float = 20.0,
 ) -> None:
     """Return once `expected` evaluations of the run are persisted, reporting the count as it grows.
 
     A database that stops answering is waited for (the workers' persist retries too): `on_wait` hears why,
-    once per outage, and the count resumes where it was when the database comes back.
+    once per outage, and the count resumes where it was when the database comes back. `on_stall` runs
+    whenever the count has not moved for `stall_seconds` (to look for chains that Redis lost).
     """
     waiting = False
+    last, moved = -1, time.monotonic()
     while True:
         try:
             with session_scope(database_url) as session:
@@ -131,4 +162,9 @@ def follow(
         on_progress(done)
         if done >= expected:
             return
+        if done != last:
+            last, moved = done, time.monotonic()
+        elif time.monotonic() - moved >= stall_seconds:
+            on_stall()
+            moved = time.monotonic()
         time.sleep(poll_seconds)

@@ -4,23 +4,22 @@ lands exactly once.
 Redis, a private PostgreSQL, two workers and Flower come from ops/batt-stack, whose Redis keeps its
 queue in an append-only file: the Redis restarted here is one this test started, never the machine's.
 A short visibility timeout lets the chains that were running when the connection dropped come back soon.
+A message a worker took the instant Redis went down is lost (kombu records it only after BRPOP returns):
+the producer, following the run, finds its chain in the stash and sends it on (see queue/stranded.py).
 """
 
 import json
+import re
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
-from batt_tasks.db.models import Evaluation
-from batt_tasks.db.session import get_engine, session_scope
-from tests.conftest import batt
+from batt_tasks.db.session import get_engine
 from tests.stack import finish, private_stack, producer_said, run_rows, start_sweep, wait_for_first_rows
 
 DOWN_SECONDS = 5
-STALL_SECONDS = 45  # well past the 10 s visibility timeout and its restore sweep
 
 
 def _restart_redis(state: Path, port: str) -> None:
@@ -47,28 +46,6 @@ def _start_redis(state: Path, port: str) -> None:
     )  # fmt: skip
 
 
-def _evaluations(url: str) -> int:
-    with session_scope(url) as session:
-        return session.scalar(select(func.count()).select_from(Evaluation)) or 0
-
-
-def _restart_stalled_workers(env: dict[str, str], folder: Path, producer: subprocess.Popen[str]) -> int:
-    """What an operator does when Celery's known bug strikes (celery/celery#10302: after a Redis reset a
-    worker may reconnect yet never consume again): restart the workers once nothing has landed for
-    STALL_SECONDS. Their unacknowledged tasks come back after the visibility timeout. Returns how often."""
-    restarts, last, since = 0, -1, time.monotonic()
-    while producer.poll() is None and restarts < 2:
-        count = _evaluations(env["BATT_DATABASE_URL"])
-        if count != last:
-            last, since = count, time.monotonic()
-        elif time.monotonic() - since > STALL_SECONDS:
-            assert batt("workers", "stop", "--grace", "5", env=env, cwd=folder).returncode == 0
-            assert batt("workers", "start", "--count", "2", env=env, cwd=folder).returncode == 0
-            restarts, since = restarts + 1, time.monotonic()
-        time.sleep(1)
-    return restarts
-
-
 @pytest.mark.slow
 def test_a_redis_restart_mid_run_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     with private_stack(tmp_path, workers=2, BATT_VISIBILITY_TIMEOUT="10") as (env, state):
@@ -77,7 +54,6 @@ def test_a_redis_restart_mid_run_loses_and_duplicates_nothing(tmp_path: Path) ->
             producer = start_sweep(env, tmp_path)
             wait_for_first_rows(url, producer)
             _restart_redis(state, env["BATT_REDIS_PORT"])
-            restarts = _restart_stalled_workers(env, tmp_path, producer)
             stdout, stderr = finish(producer, tmp_path, state, 300)
             assert producer.returncode == 0, stderr[-3000:]
             assert "Traceback" not in stderr
@@ -86,9 +62,10 @@ def test_a_redis_restart_mid_run_loses_and_duplicates_nothing(tmp_path: Path) ->
             lost = sum(path.read_text().count("Connection to broker lost") for path in state.glob("gpu*.log"))
             producer_waited = "broker unreachable" in stderr
             producer_did = "waited for it" if producer_waited else "had sent every chain already"
+            resent = re.findall(r"(\d+) chains had lost their message", stderr)
             print(f"\n{len(rows)} rows for {summary['after_dedup']} candidates; "
                   f"workers lost the broker {lost} times; the producer {producer_did}; "
-                  f"stalled workers restarted {restarts} times")  # fmt: skip
+                  f"chains whose message Redis lost, sent on: {resent or 'none'}")  # fmt: skip
             assert summary["status"] == "finished"
             assert len(rows) == len(set(rows)) == summary["after_dedup"] == summary["evaluated"] > 0
             assert lost > 0  # the restart did reach the workers
