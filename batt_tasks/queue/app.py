@@ -55,6 +55,9 @@ def make_app(settings: Settings) -> Celery:
             # sweep, 10 s x throttle 10, would leave them unseen for 100 s past their timeout).
             "unacked_restore_interval": max(1, min(60, settings.visibility_timeout // 10)),
             "unacked_restore_throttle": 1,
+            # Each queue is one Redis list per priority step, served lowest first: the producer gives a
+            # chain's later links the lower numbers (queue/producer.py, LINK_PRIORITY).
+            "priority_steps": [0, 3, 6, 9],
             # JSON bodies are text already: base64 would add a third to every batch and cost a pass over it.
             "body_encoding": None,
         },

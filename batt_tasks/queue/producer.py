@@ -3,7 +3,7 @@
 import time
 from collections.abc import Callable, Sequence
 
-from celery import chain
+from celery import Signature, chain
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -18,6 +18,12 @@ from batt_tasks.queue.stranded import links_from, stranded_chains
 from batt_tasks.queue.tasks import inline, persist, score, validate
 from batt_tasks.settings import Settings
 from batt_tasks.stages.persist import fresh_evaluations, mark_finished_if_complete
+
+# Each queue is four Redis lists (kombu's priority steps 0, 3, 6, 9), and a worker serves the lowest number
+# first. Later links go first: a worker finishes the chains it started before it starts another, so rows land
+# all along the run (the progress bar moves) and few chains' batches wait in Redis. In arrival order, every
+# chain's inline would run, then every validate, and nothing would be persisted until the end.
+LINK_PRIORITY = {"inline": 9, "validate": 6, "score": 3, "persist": 0}
 
 
 def live_queues(settings: Settings, timeout: float = 2.0) -> list[str]:
@@ -78,11 +84,13 @@ def chain_links(key: str, bundle: Sequence[Batch], queue: str, settings: Setting
     limit = runs * settings.sample_timeout + settings.validate_margin
     tasks = {"inline": inline, "validate": validate, "score": score, "persist": persist}
     options = {"validate": {"time_limit": limit}}
+
+    def link(stage: str, *args: str) -> Signature:
+        return tasks[stage].s(*args).set(queue=queue, priority=LINK_PRIORITY[stage], **options.get(stage, {}))
+
     # The first link gets the key; each later one receives it as the result of the link before.
-    return chain(
-        *(tasks[link].s(*([key] if index == 0 else [])).set(queue=queue, **options.get(link, {}))
-          for index, link in enumerate(links_from(first)))
-    )  # fmt: skip
+    first_link, *rest = links_from(first)
+    return chain(link(first_link, key), *(link(stage) for stage in rest))
 
 
 def resend_stranded(

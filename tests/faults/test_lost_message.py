@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from tests.conftest import batt, running_cluster
+from tests.integration.test_stranded import inline_list
 from tests.stack import finish, producer_said, run_rows, start_sweep
 
 
@@ -26,7 +27,7 @@ def test_a_followed_run_sends_on_a_chain_whose_message_was_lost(tmp_path: Path, 
         while "chains on" not in producer_said(tmp_path):
             assert producer.poll() is None and time.monotonic() < deadline, producer_said(tmp_path)
             time.sleep(0.2)
-        lost = json.loads(client.rpop(env["BATT_QUEUE"]) or b"{}")
+        lost = json.loads(client.rpop(inline_list(env["BATT_QUEUE"])) or b"{}")
         assert lost["headers"]["task"] == "batt.inline"
         assert batt("workers", "start", "--count", "2", env=env, cwd=tmp_path).returncode == 0
 
@@ -48,7 +49,7 @@ def test_status_resend_sends_on_a_lost_chain_of_a_detached_run(tmp_path: Path, r
         assert sent.returncode == 0, sent.stderr
         run_id = str(json.loads(sent.stdout)["run_id"])
         client = redis.Redis.from_url(redis_keyspace)
-        assert client.rpop(env["BATT_QUEUE"]) is not None
+        assert client.rpop(inline_list(env["BATT_QUEUE"])) is not None
         assert batt("workers", "start", "--count", "2", env=env, cwd=tmp_path).returncode == 0
 
         def summary() -> dict[str, int | str]:

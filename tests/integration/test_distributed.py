@@ -104,6 +104,26 @@ def test_detached_run_is_followed_with_status(cluster: dict[str, str], tmp_path:
     assert summary["solved"] == 1
 
 
+def test_a_worker_finishes_the_chains_it_started_before_it_starts_another(
+    cluster: dict[str, str], tmp_path: Path
+) -> None:
+    """Later links have the lower priority numbers, which Redis serves first: one worker given 16 chains
+    persists the first one early in the run. In arrival order every inline, validate and score would run
+    before the first persist."""
+    queue = f"{cluster['BATT_QUEUE']}.gpu0"
+    arguments = ("run", "--generator", "sweep", "--limit", "16", "--budget", "60", "--batch-size", "64")
+    run = batt(*arguments, "--queue", queue, "--fresh", "--json", env=cluster, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    run_id = json.loads(run.stdout)["run_id"]
+    assert re.search(rf"run {run_id}: 16 chains", run.stderr), run.stderr
+    with session_scope(cluster["BATT_DATABASE_URL"]) as session:
+        times = select(StageTiming.created_at).where(StageTiming.run_id == run_id)
+        sent = max(session.scalars(times.where(StageTiming.stage == "dedup")))  # the producer's last task
+        persisted = sorted(session.scalars(times.where(StageTiming.stage == "persist")))
+    assert len(persisted) == 16
+    assert persisted[0] - sent < (persisted[-1] - sent) / 3, (sent, persisted)
+
+
 def _get(url: str, auth: str | None = None) -> tuple[int, bytes]:
     request = urllib.request.Request(url)
     if auth:

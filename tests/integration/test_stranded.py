@@ -9,12 +9,14 @@ import os
 import subprocess
 import sys
 import uuid
+from typing import Any
 
 import pytest
 import redis
 
 from batt_tasks.payloads import Batch
 from batt_tasks.queue import stranded
+from batt_tasks.queue.producer import LINK_PRIORITY
 from batt_tasks.queue.stash import chain_key, stash, unstash
 from batt_tasks.queue.stranded import carried_chains, stranded_chains, waiting_chains
 
@@ -52,11 +54,22 @@ def _producer(redis_url: str, queue: str, what: str, argument: object) -> str:
     return done.stdout
 
 
+def inline_list(queue: str) -> str:
+    """kombu keeps a queue's messages of priority step p > 0 in the list `queue` + "\x06\x16" + p."""
+    return f"{queue}\x06\x16{LINK_PRIORITY['inline']}"
+
+
 def _take(client: redis.Redis, queue: str) -> dict[str, object]:
-    """What a worker's BRPOP does: the oldest message leaves the queue (and here goes nowhere)."""
-    raw = client.rpop(queue)
+    """What a worker's BRPOP does: the oldest inline message leaves the queue (and here goes nowhere)."""
+    raw = client.rpop(inline_list(queue))
     assert raw is not None
     return json.loads(raw)
+
+
+def _queued(client: redis.Redis, queue: str) -> list[dict[str, Any]]:
+    """Every message on the queue's lists, one per priority step."""
+    lists = client.scan_iter(f"{queue}*", _type="list")
+    return [json.loads(raw) for name in lists for raw in client.lrange(name, 0, -1)]
 
 
 @pytest.fixture
@@ -88,7 +101,7 @@ def test_a_lost_message_strands_its_chain_and_resend_carries_it_on(client: redis
     said = _producer(redis_keyspace, queue, "resend", RUN_ID)
     assert "2 chains had lost their message" in said and said.splitlines()[-1] == "2"
     assert stranded_chains(client, queue, RUN_ID) == {}
-    sent = [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
+    sent = _queued(client, queue)
     first_links = {json.loads(message["body"])[0][0]: message["headers"]["task"] for message in sent}
     assert first_links == {keys[0]: "batt.inline", keys[1]: "batt.validate", keys[2]: "batt.inline"}
     # The resent validate still carries the rest of its chain, with its hard limit sized to the batch.
@@ -102,7 +115,7 @@ def test_a_message_taken_by_a_worker_still_carries_its_chain(client: redis.Redis
     """A worker records what it took in kombu's unacknowledged hash: that chain is running, not stranded."""
     queue = f"stranded-{uuid.uuid4().hex[:8]}"
     _producer(redis_keyspace, queue, "send", [_batch(0)])
-    raw = client.rpop(queue)
+    raw = client.rpop(inline_list(queue))
     tag = f"test-{uuid.uuid4().hex}"
     client.hset(stranded.UNACKED_KEY, tag, json.dumps([json.loads(raw), "", queue]))  # type: ignore[arg-type]
     try:
