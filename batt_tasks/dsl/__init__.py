@@ -12,6 +12,7 @@ from . import logic as _logic
 from . import objects as _objects
 from . import patterns as _patterns
 from . import sizing as _sizing
+from . import transforms as _transforms
 from . import types as _types
 from .colour import *  # noqa: F403
 from .constants import *  # noqa: F403
@@ -21,9 +22,10 @@ from .logic import *  # noqa: F403
 from .objects import *  # noqa: F403
 from .patterns import *  # noqa: F403
 from .sizing import *  # noqa: F403
+from .transforms import *  # noqa: F403
 from .types import *  # noqa: F403
 
-_PRIMITIVE_MODULES = (_constants, _logic, _functional, _geometry, _sizing, _colour, _objects, _patterns)
+_PRIMITIVE_MODULES = (_constants, _logic, _functional, _geometry, _sizing, _colour, _objects, _patterns, _transforms)
 
 PRIMITIVES: dict[str, object] = {
     name: getattr(module, name) for module in _PRIMITIVE_MODULES for name in module.__all__

@@ -8,7 +8,7 @@ import typing
 import batt_tasks.dsl as dsl
 from batt_tasks.dsl import PRIMITIVES
 
-MODULES = ("constants", "logic", "functional", "geometry", "sizing", "colour", "objects", "patterns")
+MODULES = ("constants", "logic", "functional", "geometry", "sizing", "colour", "objects", "patterns", "transforms")
 
 
 def _module(name: str) -> types.ModuleType:
