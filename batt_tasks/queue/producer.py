@@ -13,7 +13,7 @@ from batt_tasks.payloads import Batch
 from batt_tasks.queue.app import app
 from batt_tasks.queue.completion import expect_batches
 from batt_tasks.queue.redelivery import redis_client
-from batt_tasks.queue.stash import chain_key, stash, unstash
+from batt_tasks.queue.stash import BatchesGone, chain_key, stash, unstash
 from batt_tasks.queue.stranded import links_from, stranded_chains
 from batt_tasks.queue.tasks import inline, persist, score, validate
 from batt_tasks.settings import Settings
@@ -98,20 +98,24 @@ def resend_stranded(
 ) -> int:
     """Send on, from the link each waits for, the run's chains that Redis lost (see stranded.py).
 
-    Returns how many; `on_wait` hears of any. A broker still down counts as none: ask again later.
+    Returns how many; `on_wait` hears of any. A broker that is down ends the sending: ask again later.
     Sending a chain that was not lost after all is harmless: persist is an upsert.
     """
     client = redis_client(app.conf.broker_url)
+    sent = 0
     try:
-        stranded = stranded_chains(client, settings.queue, run_id)
-        for index, (key, link) in enumerate(sorted(stranded.items())):
-            bundle = unstash(client, key, "inline")
-            chain_links(key, bundle, queues[index % len(queues)], settings, first=link).apply_async()
+        for key, link in sorted(stranded_chains(client, settings.queue, run_id).items()):
+            try:
+                bundle = unstash(client, key, "inline")
+            except BatchesGone:
+                continue  # persisted since the second look: not stranded after all
+            chain_links(key, bundle, queues[sent % len(queues)], settings, first=link).apply_async()
+            sent += 1
     except (BrokerError, RedisConnectionError):
-        return 0
-    if stranded:
-        on_wait(f"{len(stranded)} chains had lost their message in Redis (a broker restart); sent them on")
-    return len(stranded)
+        pass  # the broker went away meanwhile: the next stall looks again
+    if sent:
+        on_wait(f"{sent} chains had lost their message in Redis (a broker restart); sent them on")
+    return sent
 
 
 def _patiently(action: Callable[[], object], settings: Settings, on_wait: Callable[[str], None]) -> None:
