@@ -13,8 +13,8 @@ from batt_tasks.payloads import Batch
 from batt_tasks.queue.app import app
 from batt_tasks.queue.completion import expect_batches
 from batt_tasks.queue.redelivery import redis_client
-from batt_tasks.queue.stash import BatchesGone, chain_key, stash, unstash
-from batt_tasks.queue.stranded import links_from, stranded_chains
+from batt_tasks.queue.stash import BatchesGone, chain_key, links_from, stash, unstash
+from batt_tasks.queue.stranded import stranded_chains
 from batt_tasks.queue.tasks import inline, persist, score, validate
 from batt_tasks.settings import Settings
 from batt_tasks.stages.persist import fresh_evaluations, mark_finished_if_complete

@@ -48,3 +48,9 @@ def unstash(client: redis.Redis, key: str, stage: str) -> list[Batch]:
 def drop(client: redis.Redis, key: str) -> None:
     """Forget a persisted chain's batches, every stage's."""
     client.delete(*(f"{key}:{stage}" for stage in STAGE_INPUTS.values()))
+
+
+def links_from(link: str) -> list[str]:
+    """The links a chain still has to run, starting at `link` (STAGE_INPUTS is in chain order)."""
+    links = list(STAGE_INPUTS)
+    return links[links.index(link) :]

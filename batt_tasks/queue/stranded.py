@@ -12,11 +12,12 @@ import json
 import time
 
 import redis
+from kombu.transport.redis import Channel
 
 from batt_tasks.queue.stash import STAGE_INPUTS
 
 # kombu's Redis transport keeps the messages that workers took and have not acknowledged in this hash.
-UNACKED_KEY = "unacked"
+UNACKED_KEY = Channel.unacked_key
 # Between two looks, any message that was in flight (popped, not yet recorded) has landed somewhere.
 SECOND_LOOK_SECONDS = 3.0
 
@@ -92,9 +93,3 @@ def _uncarried(client: redis.Redis, prefix: str, run_id: int) -> dict[str, str]:
     # Messages first, chains second: a chain that moved on in between is then carried, not stranded.
     carried = carried_chains(client, prefix)
     return {key: link for key, link in waiting_chains(client, prefix, run_id).items() if key not in carried}
-
-
-def links_from(link: str) -> list[str]:
-    """The links a chain still has to run, starting at `link`."""
-    links = list(STAGE_INPUTS)
-    return links[links.index(link) :]
