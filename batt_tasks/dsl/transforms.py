@@ -14,7 +14,9 @@ from .objects import objects, toindices
 from .sizing import hconcat, vconcat
 from .types import Colour, Grid, IntegerPair, Object
 
-__all__ = ["cropcontent", "fall", "fillenclosed", "largestcrop", "mirror4", "oddcrop", "restore", "smallestcrop"]
+__all__ = [
+    "cropcontent", "fall", "fillenclosed", "largestcrop", "mirror4", "oddcrop", "periodic", "restore", "smallestcrop",
+]  # fmt: skip
 
 
 def _crop(grid: Grid, cells: frozenset[tuple[int, int]]) -> Grid:
@@ -83,6 +85,12 @@ def fall(grid: Grid, direction: IntegerPair) -> Grid:
 
 def fillenclosed(grid: Grid, colour: Colour) -> Grid:
     """Return the grid with every background cell that no background path joins to the border in colour."""
+    enclosed = _enclosed_cells(grid)
+    return tuple(tuple(colour if (i, j) in enclosed else v for j, v in enumerate(row)) for i, row in enumerate(grid))
+
+
+def _enclosed_cells(grid: Grid) -> set[tuple[int, int]]:
+    """The background cells that no background path joins to the border."""
     background = mostcolor(grid)
     height, width = len(grid), len(grid[0])
     open_ = {(i, j) for i in range(height) for j in range(width) if grid[i][j] == background}
@@ -94,10 +102,7 @@ def fillenclosed(grid: Grid, colour: Colour) -> Grid:
             if step in open_ and step not in reached:
                 reached.add(step)
                 frontier.append(step)
-    return tuple(
-        tuple(colour if (i, j) in open_ and (i, j) not in reached else v for j, v in enumerate(row))
-        for i, row in enumerate(grid)
-    )
+    return open_ - reached
 
 
 def _mirrors(height: int, width: int) -> list[Callable[[int, int], tuple[int, int]]]:
@@ -155,3 +160,28 @@ def restore(grid: Grid, colour: Colour) -> Grid:
 def mirror4(grid: Grid) -> Grid:
     """Return the grid beside its vertical mirror, above its horizontal mirror beside its half-turn."""
     return vconcat(hconcat(grid, vmirror(grid)), hconcat(hmirror(grid), rot180(grid)))  # type: ignore[arg-type]
+
+
+def _tile(known: dict[tuple[int, int], int], rows: int, columns: int, size: int) -> dict[tuple[int, int], int] | None:
+    """The rows x columns tile every known cell agrees with, if each of its cells is known somewhere."""
+    tile: dict[tuple[int, int], int] = {}
+    for (i, j), value in known.items():
+        if tile.setdefault((i % rows, j % columns), value) != value:
+            return None
+    return tile if len(tile) == size else None
+
+
+def periodic(grid: Grid, colour: Colour) -> Grid:
+    """Return the grid with the cells of colour repainted from the smallest tile that repeats over the rest."""
+    height, width = len(grid), len(grid[0])
+    known = {(i, j): v for i, row in enumerate(grid) for j, v in enumerate(row) if v != colour}
+    if len(known) == height * width:
+        raise ValueError("no cell of that colour")
+    periods = sorted(
+        ((rows, columns) for rows in range(1, height + 1) for columns in range(1, width + 1)),
+        key=lambda period: (period[0] * period[1], period),
+    )
+    for rows, columns in periods[:-1]:  # the whole grid is no period
+        if (tile := _tile(known, rows, columns, rows * columns)) is not None:
+            return tuple(tuple(tile[(i % rows, j % columns)] for j in range(width)) for i in range(height))
+    raise ValueError("no tile repeats over the grid")

@@ -39,8 +39,9 @@ HIGHER_ORDER: dict[str, tuple[frozenset[str], ...]] = {
     "mapply": (frozenset({MAPPING}), PATCH_CONTAINERS),
     "apply": (frozenset({MAPPING, MEASURE}), PATCH_CONTAINERS),
 }
-# Primitives whose results grow as the product of their arguments' sizes, or that only rename.
-EXCLUDED = frozenset({"product", "identity", "totuple", "initset", "first", "last", "dedupe"})
+# Primitives whose results grow as the product of their arguments' sizes, that only rename, or whose
+# argument is learned, not enumerated (cellrule's table: batt_tasks/search/cellrules.py).
+EXCLUDED = frozenset({"product", "identity", "totuple", "initset", "first", "last", "dedupe", "cellrule"})
 SMALL_INTEGERS = (0, 1, 2, 3)
 UNIT_PAIRS = ((0, 1), (1, 0), (1, 1), (0, -1), (-1, 0))
 BOOLEANS = {True: "T", False: "F"}

@@ -8,7 +8,10 @@ import typing
 import batt_tasks.dsl as dsl
 from batt_tasks.dsl import PRIMITIVES
 
-MODULES = ("constants", "logic", "functional", "geometry", "sizing", "colour", "objects", "patterns", "transforms")
+MODULES = (
+    "constants", "logic", "functional", "geometry", "sizing", "colour", "objects", "patterns", "transforms",
+    "partitions", "cellrules",
+)  # fmt: skip
 
 
 def _module(name: str) -> types.ModuleType:

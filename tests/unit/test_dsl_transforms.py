@@ -16,6 +16,7 @@ from batt_tasks.dsl.transforms import (
     largestcrop,
     mirror4,
     oddcrop,
+    periodic,
     restore,
     smallestcrop,
 )
@@ -88,6 +89,16 @@ def test_restore_repaints_a_mask_from_the_symmetries() -> None:
         restore(whole, 9)
 
 
+def test_periodic_repaints_a_mask_from_the_smallest_repeating_tile() -> None:
+    whole = ((1, 2, 3, 1, 2, 3), (4, 5, 6, 4, 5, 6), (1, 2, 3, 1, 2, 3), (4, 5, 6, 4, 5, 6))
+    masked = ((1, 2, 3, 1, 2, 3), (4, 0, 0, 4, 5, 6), (1, 0, 0, 1, 2, 3), (4, 5, 6, 4, 5, 0))
+    assert periodic(masked, 0) == whole
+    with pytest.raises(ValueError):
+        periodic(whole, 0)  # nothing masked
+    with pytest.raises(ValueError):
+        periodic(((1, 2), (3, 0)), 0)  # no smaller tile repeats: the mask could be anything
+
+
 def test_mirror4() -> None:
     assert mirror4(((1, 2), (3, 4))) == ((1, 2, 2, 1), (3, 4, 4, 3), (3, 4, 4, 3), (1, 2, 2, 1))
 
@@ -115,3 +126,14 @@ def test_mirror4_is_the_grid_and_its_three_mirrors(grid: Grid) -> None:
     assert double[:h] == tuple(r + vmirror((r,))[0] for r in grid)
     assert double[h:] == hmirror(double[:h])
     assert len(double[0]) == 2 * w
+
+
+@given(grids, st.integers(0, 3))
+def test_periodic_keeps_every_unmasked_cell(grid: Grid, colour: int) -> None:
+    try:
+        repaired = periodic(grid, colour)
+    except ValueError:
+        return
+    for row, new in zip(grid, repaired, strict=True):
+        assert all(v == n for v, n in zip(row, new, strict=True) if v != colour)
+    assert all(colour not in row for row in repaired)

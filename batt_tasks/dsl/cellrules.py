@@ -1,0 +1,158 @@
+"""Cell rules: each output cell looked up from what its input cell sees, by a table learned from the demos.
+
+A feature describes a cell by a tuple of integers: its colour and something around it (its object's
+size or shape, the colours along its row and column, the first colour met in each direction, its
+neighbours). `cellrule` paints every cell with the colour the table gives its description; a cell
+whose description the table lacks is an error, not a guess. The search learns the tables
+(batt_tasks/search/cellrules.py); here they are only applied, so a program stays plain DSL text.
+"""
+
+from collections import Counter
+from collections.abc import Callable
+
+from .colour import mostcolor
+from .geometry import _bounds, normalize
+from .objects import objects, toindices
+from .transforms import _enclosed_cells
+from .types import Grid, Integer, Object, Tuple
+
+Description = tuple[int | tuple[int, ...], ...]
+Descriptions = list[list[Description]]
+Trait = Callable[[Object], tuple[int, ...]]
+
+# Which feature a rule reads, by name, for programs to say `cellrule(I, BYRAYS, ...)`: FEATURES' order.
+FEATURE_NAMES = (
+    "BYCOLOUR", "BYPHASE2", "BYPHASE3", "BYENCLOSED", "BYBOXES", "BYSIZE", "BYSHAPE", "BYPALETTE", "BYMIRRORS",
+    "BYLINES", "BYRAYS", "BYNEIGHBOURS", "BYCOUNTS", "BYRAYS8", "BYWINDOW",
+)  # fmt: skip
+(
+    BYCOLOUR, BYPHASE2, BYPHASE3, BYENCLOSED, BYBOXES, BYSIZE, BYSHAPE, BYPALETTE, BYMIRRORS,
+    BYLINES, BYRAYS, BYNEIGHBOURS, BYCOUNTS, BYRAYS8, BYWINDOW,
+) = range(15)  # fmt: skip
+
+__all__ = [*FEATURE_NAMES, "cellrule"]
+
+OFF_GRID = -1
+_FOUR = ((0, 1), (0, -1), (1, 0), (-1, 0))
+_EIGHT = (*_FOUR, (1, 1), (1, -1), (-1, 1), (-1, -1))
+
+
+def _at(grid: Grid, i: int, j: int) -> int:
+    return grid[i][j] if 0 <= i < len(grid) and 0 <= j < len(grid[0]) else OFF_GRID
+
+
+def _each(grid: Grid, describe: Callable[[int, int], Description]) -> Descriptions:
+    return [[describe(i, j) for j in range(len(grid[0]))] for i in range(len(grid))]
+
+
+def _colour(grid: Grid) -> Descriptions:
+    return _each(grid, lambda i, j: (grid[i][j],))
+
+
+def _phase(grid: Grid, period: int) -> Descriptions:
+    """Colour, and where the cell falls in a checkerboard of that period."""
+    return _each(grid, lambda i, j: (grid[i][j], i % period, j % period))
+
+
+def _enclosed(grid: Grid) -> Descriptions:
+    """Colour, and 1 for a background cell that no background path joins to the border."""
+    enclosed = _enclosed_cells(grid)
+    return _each(grid, lambda i, j: (grid[i][j], int((i, j) in enclosed)))
+
+
+def _by_object(grid: Grid, univalued: bool, diagonal: bool, trait: Trait) -> Descriptions:
+    """Colour, then the trait of the cell's object (nothing for the background)."""
+    traits: dict[tuple[int, int], tuple[int, ...]] = {}
+    for obj in objects(grid, univalued, diagonal, True):
+        value = trait(obj)
+        traits.update((cell, value) for _, cell in obj)
+    return _each(grid, lambda i, j: (grid[i][j], *traits.get((i, j), ())))
+
+
+def _size(grid: Grid) -> Descriptions:
+    return _by_object(grid, True, False, lambda obj: (len(obj),))
+
+
+def _shape(grid: Grid) -> Descriptions:
+    def cells(obj: Object) -> tuple[int, ...]:
+        return tuple(x for cell in sorted(normalize(toindices(obj))) for x in cell)
+
+    return _by_object(grid, True, False, cells)
+
+
+def _palette(grid: Grid) -> Descriptions:
+    return _by_object(grid, False, True, lambda obj: tuple(sorted({v for v, _ in obj})))
+
+
+def _boxes(grid: Grid) -> Descriptions:
+    """Colour, and how many objects' bounding boxes hold the cell."""
+    boxes = [_bounds(toindices(obj)) for obj in objects(grid, False, True, True)]
+    return _each(grid, lambda i, j: (grid[i][j], sum(t <= i <= b and le <= j <= r for t, le, b, r in boxes)))
+
+
+def _mirrored(grid: Grid) -> Descriptions:
+    """Colour, then the colours of its images across the middle row, the middle column and the centre."""
+    height, width = len(grid), len(grid[0])
+    return _each(grid, lambda i, j: (
+        grid[i][j], grid[height - 1 - i][j], grid[i][width - 1 - j], grid[height - 1 - i][width - 1 - j]
+    ))  # fmt: skip
+
+
+def _lines(grid: Grid) -> Descriptions:
+    """Colour, the other colours in its row, those in its column."""
+    background = mostcolor(grid)
+    rows = [tuple(sorted(set(row) - {background})) for row in grid]
+    columns = [tuple(sorted(set(column) - {background})) for column in zip(*grid, strict=True)]
+    return _each(grid, lambda i, j: (grid[i][j], rows[i], columns[j]))
+
+
+def _rays(grid: Grid, directions: tuple[tuple[int, int], ...]) -> Descriptions:
+    """Colour, then the first colour other than the background met in each direction (OFF_GRID if none)."""
+    background = mostcolor(grid)
+
+    def met(i: int, j: int, di: int, dj: int) -> int:
+        i, j = i + di, j + dj
+        while _at(grid, i, j) == background:
+            i, j = i + di, j + dj
+        return _at(grid, i, j)
+
+    return _each(grid, lambda i, j: (grid[i][j], *(met(i, j, di, dj) for di, dj in directions)))
+
+
+def _neighbours(grid: Grid) -> Descriptions:
+    return _each(grid, lambda i, j: (grid[i][j], *(_at(grid, i + di, j + dj) for di, dj in _FOUR)))
+
+
+def _counts(grid: Grid) -> Descriptions:
+    """Colour, then how many of the eight neighbours have each colour."""
+
+    def counted(i: int, j: int) -> Description:
+        around = Counter(_at(grid, i + di, j + dj) for di, dj in _EIGHT)
+        return (grid[i][j], *(pair for colour in sorted(around) for pair in (colour, around[colour])))
+
+    return _each(grid, counted)
+
+
+def _window(grid: Grid) -> Descriptions:
+    return _each(grid, lambda i, j: tuple(_at(grid, i + di, j + dj) for di in (-1, 0, 1) for dj in (-1, 0, 1)))
+
+
+FEATURES: tuple[Callable[[Grid], Descriptions], ...] = (
+    _colour, lambda grid: _phase(grid, 2), lambda grid: _phase(grid, 3), _enclosed, _boxes, _size, _shape, _palette,
+    _mirrored, _lines,
+    lambda grid: _rays(grid, _FOUR), _neighbours, _counts, lambda grid: _rays(grid, _EIGHT), _window,
+)  # fmt: skip
+
+
+def describe(grid: Grid, feature: int) -> Descriptions:
+    """Every cell's description under one feature."""
+    return FEATURES[feature](grid)
+
+
+def cellrule(grid: Grid, feature: Integer, table: Tuple) -> Grid:
+    """Return the grid with each cell painted as the table (description, colour) pairs say for its description."""
+    lookup = dict(table)
+    try:
+        return tuple(tuple(lookup[description] for description in row) for row in describe(grid, feature))
+    except KeyError:
+        raise ValueError("a cell the rule has no colour for") from None

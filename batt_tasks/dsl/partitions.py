@@ -1,0 +1,129 @@
+"""Grids made of equal parts: halves, or panels between separator lines, combined cell by cell.
+
+Many tasks draw two or more same-sized panels (split by a line of one colour, or simply the two
+halves) and ask for their cell-wise AND, OR, XOR or NOR, or for one painted over the other. A part's
+cell is "set" when it is not the background (the whole grid's most common colour). The logical
+combinations give 1 where the rule holds and 0 elsewhere: the enumerator's colour mapping turns
+those into the task's colours.
+"""
+
+from collections import Counter
+
+from .colour import mostcolor
+from .types import Grid
+
+__all__ = ["blockcolours", "bothparts", "eitherpart", "neitherpart", "onepart", "overlayparts"]
+
+
+def _separators(grid: Grid, background: int) -> dict[int, list[int]]:
+    """By colour, the rows that are that one colour from end to end (the background's rows are no separators)."""
+    found: dict[int, list[int]] = {}
+    for i, row in enumerate(grid):
+        if len(set(row)) == 1 and row[0] != background:
+            found.setdefault(row[0], []).append(i)
+    return found
+
+
+def _ruling(grid: Grid, background: int) -> list[int]:
+    """The separator rows of the colour that rules the most rows."""
+    by_colour = _separators(grid, background)
+    return max(by_colour.values(), key=len) if by_colour else []
+
+
+def _runs(length: int, separators: list[int]) -> list[range]:
+    """The stretches of 0..length-1 between separator positions."""
+    runs, start = [], 0
+    for stop in [*separators, length]:
+        if stop > start:
+            runs.append(range(start, stop))
+        start = stop + 1
+    return runs
+
+
+def _transpose(grid: Grid) -> Grid:
+    return tuple(zip(*grid, strict=True))
+
+
+def _parts(grid: Grid) -> list[Grid]:
+    """Equal panels between separator lines of one colour (rows first), else the two halves of the longer side.
+
+    A panel may hold a full line of its own colour: each colour's lines are tried as the separators.
+    """
+    background = mostcolor(grid)
+    for turned in (False, True):
+        rows = _transpose(grid) if turned else grid
+        for lines in _separators(rows, background).values():
+            panels = [tuple(rows[i] for i in run) for run in _runs(len(rows), lines)]
+            if len(panels) >= 2 and len({(len(p), len(p[0])) for p in panels}) == 1:
+                return [_transpose(p) if turned else p for p in panels]
+    height, width = len(grid), len(grid[0])
+    if height % 2 == 0 and (height >= width or width % 2):
+        return [grid[: height // 2], grid[height // 2 :]]
+    if width % 2 == 0:
+        return [tuple(row[: width // 2] for row in grid), tuple(row[width // 2 :] for row in grid)]
+    raise ValueError("the grid has no separator lines and no even side")
+
+
+def _combine(grid: Grid, rule: str) -> Grid:
+    background = mostcolor(grid)
+    parts = _parts(grid)
+    height, width = len(parts[0]), len(parts[0][0])
+    out = []
+    for i in range(height):
+        row = []
+        for j in range(width):
+            set_ = sum(part[i][j] != background for part in parts)
+            holds = {"all": set_ == len(parts), "any": set_ > 0, "one": set_ == 1, "none": set_ == 0}[rule]
+            row.append(int(holds))
+        out.append(tuple(row))
+    return tuple(out)
+
+
+def bothparts(grid: Grid) -> Grid:
+    """Return 1 where every part of the grid is set, 0 elsewhere (cell-wise AND)."""
+    return _combine(grid, "all")
+
+
+def eitherpart(grid: Grid) -> Grid:
+    """Return 1 where any part of the grid is set, 0 elsewhere (cell-wise OR)."""
+    return _combine(grid, "any")
+
+
+def onepart(grid: Grid) -> Grid:
+    """Return 1 where exactly one part of the grid is set, 0 elsewhere (cell-wise XOR of two parts)."""
+    return _combine(grid, "one")
+
+
+def neitherpart(grid: Grid) -> Grid:
+    """Return 1 where no part of the grid is set, 0 elsewhere (cell-wise NOR)."""
+    return _combine(grid, "none")
+
+
+def overlayparts(grid: Grid) -> Grid:
+    """Return the first part with each later part's set cells painted over it, in order."""
+    background = mostcolor(grid)
+    parts = _parts(grid)
+    out = [list(row) for row in parts[0]]
+    for part in parts[1:]:
+        for i, row in enumerate(part):
+            for j, value in enumerate(row):
+                if value != background:
+                    out[i][j] = value
+    return tuple(tuple(row) for row in out)
+
+
+def blockcolours(grid: Grid) -> Grid:
+    """Return one cell per panel of a grid ruled by separator lines: the panel's most common set colour."""
+    background = mostcolor(grid)
+    row_runs = _runs(len(grid), _ruling(grid, background))
+    column_runs = _runs(len(grid[0]), _ruling(_transpose(grid), background))
+    if len(row_runs) * len(column_runs) < 2:
+        raise ValueError("the grid has no separator lines")
+    out = []
+    for rows in row_runs:
+        line = []
+        for columns in column_runs:
+            counts = Counter(grid[i][j] for i in rows for j in columns if grid[i][j] != background)
+            line.append(counts.most_common(1)[0][0] if counts else background)
+        out.append(tuple(line))
+    return tuple(out)
