@@ -8,8 +8,10 @@ those into the task's colours.
 """
 
 from collections import Counter
+from collections.abc import Callable
 
 from .colour import mostcolor
+from .geometry import dmirror
 from .types import Grid
 
 __all__ = ["blockcolours", "bothparts", "eitherpart", "neitherpart", "onepart", "overlayparts"]
@@ -40,10 +42,6 @@ def _runs(length: int, separators: list[int]) -> list[range]:
     return runs
 
 
-def _transpose(grid: Grid) -> Grid:
-    return tuple(zip(*grid, strict=True))
-
-
 def _parts(grid: Grid) -> list[Grid]:
     """Equal panels between separator lines of one colour (rows first), else the two halves of the longer side.
 
@@ -51,11 +49,11 @@ def _parts(grid: Grid) -> list[Grid]:
     """
     background = mostcolor(grid)
     for turned in (False, True):
-        rows = _transpose(grid) if turned else grid
+        rows = dmirror(grid) if turned else grid
         for lines in _separators(rows, background).values():
             panels = [tuple(rows[i] for i in run) for run in _runs(len(rows), lines)]
             if len(panels) >= 2 and len({(len(p), len(p[0])) for p in panels}) == 1:
-                return [_transpose(p) if turned else p for p in panels]
+                return [dmirror(p) if turned else p for p in panels]
     height, width = len(grid), len(grid[0])
     if height % 2 == 0 and (height >= width or width % 2):
         return [grid[: height // 2], grid[height // 2 :]]
@@ -64,39 +62,34 @@ def _parts(grid: Grid) -> list[Grid]:
     raise ValueError("the grid has no separator lines and no even side")
 
 
-def _combine(grid: Grid, rule: str) -> Grid:
+def _combine(grid: Grid, holds: Callable[[int, int], bool]) -> Grid:
+    """1 where holds(set parts, all parts) for the cell, else 0."""
     background = mostcolor(grid)
     parts = _parts(grid)
-    height, width = len(parts[0]), len(parts[0][0])
-    out = []
-    for i in range(height):
-        row = []
-        for j in range(width):
-            set_ = sum(part[i][j] != background for part in parts)
-            holds = {"all": set_ == len(parts), "any": set_ > 0, "one": set_ == 1, "none": set_ == 0}[rule]
-            row.append(int(holds))
-        out.append(tuple(row))
-    return tuple(out)
+    return tuple(
+        tuple(int(holds(sum(part[i][j] != background for part in parts), len(parts))) for j in range(len(parts[0][0])))
+        for i in range(len(parts[0]))
+    )
 
 
 def bothparts(grid: Grid) -> Grid:
     """Return 1 where every part of the grid is set, 0 elsewhere (cell-wise AND)."""
-    return _combine(grid, "all")
+    return _combine(grid, lambda set_, parts: set_ == parts)
 
 
 def eitherpart(grid: Grid) -> Grid:
     """Return 1 where any part of the grid is set, 0 elsewhere (cell-wise OR)."""
-    return _combine(grid, "any")
+    return _combine(grid, lambda set_, parts: set_ > 0)
 
 
 def onepart(grid: Grid) -> Grid:
     """Return 1 where exactly one part of the grid is set, 0 elsewhere (cell-wise XOR of two parts)."""
-    return _combine(grid, "one")
+    return _combine(grid, lambda set_, parts: set_ == 1)
 
 
 def neitherpart(grid: Grid) -> Grid:
     """Return 1 where no part of the grid is set, 0 elsewhere (cell-wise NOR)."""
-    return _combine(grid, "none")
+    return _combine(grid, lambda set_, parts: set_ == 0)
 
 
 def overlayparts(grid: Grid) -> Grid:
@@ -116,7 +109,7 @@ def blockcolours(grid: Grid) -> Grid:
     """Return one cell per panel of a grid ruled by separator lines: the panel's most common set colour."""
     background = mostcolor(grid)
     row_runs = _runs(len(grid), _ruling(grid, background))
-    column_runs = _runs(len(grid[0]), _ruling(_transpose(grid), background))
+    column_runs = _runs(len(grid[0]), _ruling(dmirror(grid), background))
     if len(row_runs) * len(column_runs) < 2:
         raise ValueError("the grid has no separator lines")
     out = []
