@@ -5,7 +5,8 @@ the budget (programs tried per task) and the time limit per task given here. The
 from the rows in that database:
 - solved: tasks with a solver that reproduces every demo output;
 - correct: tasks whose two best such solvers include one right on the test outputs (ARC's rule);
-- by origin of the best solver: the hand-written seed, a learned cell rule, an enumerated program, a mutation.
+- by origin of the best solver: the hand-written seed, a learned cell rule, layout of blocks or crop, an
+  enumerated program, a mutation.
 Seeds exist only for training tasks, so evaluation figures are the search's alone; the training
 row also shows the search without seeds (correct tasks whose best solver is not the seed).
 Two runs with the same seed give the same table and the same correct tasks as long as no task hits
@@ -100,7 +101,7 @@ def measure(split: str, args: argparse.Namespace) -> dict:
         summary = json.loads(done.stdout.strip().splitlines()[-1])
         with sqlite3.connect(database) as connection:
             best = connection.execute(BEST_ORIGINS, (summary["run_id"],)).fetchall()
-    by_origin = {"seed": 0, "cellrule": 0, "enumerate": 0, "mutate": 0}
+    by_origin = {"seed": 0, "cellrule": 0, "layout": 0, "crop": 0, "enumerate": 0, "mutate": 0}
     for _, _, origin in best:
         by_origin[origin.split(":")[0]] = by_origin.get(origin.split(":")[0], 0) + 1
     correct_by_search = sum(1 for _, correct, origin in best if correct and not origin.startswith("seed:"))
@@ -128,14 +129,14 @@ def show(rows: list[dict], args: argparse.Namespace) -> None:
                         f"limit {args.seconds:g} s/task, stop after {args.stop_after}, seed {args.seed}, "
                         f"{os.cpu_count()} cores")  # fmt: skip
     for column in ("split", "tasks", "solved", "correct", "% correct", "correct w/o seeds", "% w/o seeds",
-                   "best: seed/rule/enum/mutate", "programs tried", "hit time", "s/task (wall)"):  # fmt: skip
+                   "best: seed/rule/layout/crop/enum/mutate", "programs tried", "hit time", "s/task (wall)"):  # fmt: skip
         table.add_column(column, justify="right")
     for row in rows:
         origin = row["best_origin"]
         table.add_row(
             row["split"], str(row["tasks"]), str(row["solved"]), str(row["correct"]), f"{row['pct_correct']}",
             str(row["correct_by_search"]), f"{row['pct_correct_by_search']}",
-            "/".join(str(origin[name]) for name in ("seed", "cellrule", "enumerate", "mutate")),
+            "/".join(str(origin[name]) for name in ("seed", "cellrule", "layout", "crop", "enumerate", "mutate")),
             str(row["tried"]), str(row["timed_out"]),
             f"{row['seconds_per_task']}",
         )  # fmt: skip

@@ -23,12 +23,12 @@ Trait = Callable[[Object], tuple[int, ...]]
 # Which feature a rule reads, by name, for programs to say `cellrule(I, BYRAYS, ...)`: FEATURES' order.
 FEATURE_NAMES = (
     "BYCOLOUR", "BYPHASE2", "BYPHASE3", "BYENCLOSED", "BYBOXES", "BYSIZE", "BYSHAPE", "BYPALETTE", "BYMIRRORS",
-    "BYLINES", "BYRAYS", "BYNEIGHBOURS", "BYCOUNTS", "BYRAYS8", "BYWINDOW",
+    "BYLINES", "BYRAYS", "BYNEIGHBOURS", "BYCOUNTS", "BYRAYS8", "BYWINDOW", "BYHOLES", "BYEXTREME", "BYBORDER",
 )  # fmt: skip
 (
     BYCOLOUR, BYPHASE2, BYPHASE3, BYENCLOSED, BYBOXES, BYSIZE, BYSHAPE, BYPALETTE, BYMIRRORS,
-    BYLINES, BYRAYS, BYNEIGHBOURS, BYCOUNTS, BYRAYS8, BYWINDOW,
-) = range(15)  # fmt: skip
+    BYLINES, BYRAYS, BYNEIGHBOURS, BYCOUNTS, BYRAYS8, BYWINDOW, BYHOLES, BYEXTREME, BYBORDER,
+) = range(18)  # fmt: skip
 
 __all__ = [*FEATURE_NAMES, "cellrule"]
 
@@ -78,6 +78,47 @@ def _shape(grid: Grid) -> Descriptions:
         return tuple(x for cell in sorted(normalize(toindices(obj))) for x in cell)
 
     return _by_object(grid, True, False, cells)
+
+
+def _holes(grid: Grid) -> Descriptions:
+    """Colour, and how many closed holes the cell's object has (areas its cells wall off from the outside)."""
+
+    def holes(obj: Object) -> tuple[int, ...]:
+        cells = toindices(obj)
+        top, left, bottom, right = _bounds(cells)
+        # The box one cell larger all round: an area that reaches its rim is outside, not a hole.
+        free = {(i, j) for i in range(top - 1, bottom + 2) for j in range(left - 1, right + 2)} - cells
+        found, seen = 0, set()
+        for start in sorted(free):
+            if start in seen:
+                continue
+            seen.add(start)
+            area, outside = [start], False
+            while area:
+                i, j = area.pop()
+                outside = outside or i in (top - 1, bottom + 1) or j in (left - 1, right + 1)
+                for step in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1)):
+                    if step in free and step not in seen:
+                        seen.add(step)
+                        area.append(step)
+            found += not outside
+        return (found,)
+
+    return _by_object(grid, True, False, holes)
+
+
+def _extreme(grid: Grid) -> Descriptions:
+    """Colour, and whether the cell's object is of the largest size in the grid, and of the smallest."""
+    sizes = [len(obj) for obj in objects(grid, True, False, True)]
+    return _by_object(grid, True, False, lambda obj: (int(len(obj) == max(sizes)), int(len(obj) == min(sizes))))
+
+
+def _border(grid: Grid) -> Descriptions:
+    """Colour, and whether the cell's object touches the grid's edge."""
+    last_row, last_column = len(grid) - 1, len(grid[0]) - 1
+    return _by_object(grid, True, False, lambda obj: (
+        int(any(i in (0, last_row) or j in (0, last_column) for _, (i, j) in obj)),
+    ))  # fmt: skip
 
 
 def _palette(grid: Grid) -> Descriptions:
@@ -141,6 +182,7 @@ FEATURES: tuple[Callable[[Grid], Descriptions], ...] = (
     _colour, lambda grid: _phase(grid, 2), lambda grid: _phase(grid, 3), _enclosed, _boxes, _size, _shape, _palette,
     _mirrored, _lines,
     lambda grid: _rays(grid, _FOUR), _neighbours, _counts, lambda grid: _rays(grid, _EIGHT), _window,
+    _holes, _extreme, _border,
 )  # fmt: skip
 
 

@@ -1,5 +1,5 @@
-"""One task's search: its own seed, cell rules learned from the demos, typed enumeration, then
-mutations of every known solver.
+"""One task's search: its own seed, cell rules, layouts and crops learned from the demos, typed
+enumeration, then mutations of every known solver.
 
 The search runs programs only on the demo inputs and only to choose what the pipeline gets: the
 solvers it found (every demo output reproduced) and, to fill the task's share, programs whose
@@ -25,7 +25,9 @@ from batt_tasks.data import ArcTask
 from batt_tasks.dsl.types import Grid
 from batt_tasks.payloads import CandidateRecord, grid_text
 from batt_tasks.search.cellrules import learned_rules
+from batt_tasks.search.crops import learned_crops
 from batt_tasks.search.enumeration import Enumerator, program_source
+from batt_tasks.search.layouts import learned_layouts
 from batt_tasks.search.mutate import demo_colours, mutate, neighbours, prepared_seeds
 from batt_tasks.solvers import seed_sources
 from batt_tasks.stages.sandbox import Rejected, compile_solver
@@ -97,9 +99,11 @@ def search_task(task: ArcTask, options: SearchOptions) -> SearchResult:
     if own is not None:
         chosen.solvers.append({"source": own, "origin": f"seed:{task.id}"})
     if len(chosen.solvers) < options.solutions:
-        # Cheap (a few ms) and, where a rule covers the test inputs, right on every task measured so far.
-        rules = learned_rules(task.train, [grid for grid, _ in task.test])
-        chosen.solvers += [_record(rule, "cellrule") for rule in rules]
+        # Cheap (a few ms) and, where they apply to the test inputs, right on every task measured so far.
+        tests = [grid for grid, _ in task.test]
+        chosen.solvers += [_record(rule, "cellrule") for rule in learned_rules(task.train, tests)]
+        chosen.solvers += [_record(layout, "layout") for layout in learned_layouts(task.train, tests)]
+        chosen.solvers += [_record(crop, "crop") for crop in learned_crops(task.train, tests)]
     if len(chosen.solvers) < options.solutions:
         try:
             mutation_budget = options.budget // MUTATION_SHARE

@@ -1,0 +1,42 @@
+"""Crops learned from the demos: the subgrid under the one object with the most or fewest of something.
+
+Each demo output must be exactly the subgrid under the object of the grid (by one of the four ways to
+cut a grid into objects) whose size, colour count, height or width is the largest (or smallest),
+and that object must stand alone at the extreme in every demo and test input: a tie is no choice.
+"""
+
+from collections.abc import Callable, Sequence
+
+from batt_tasks.dsl.colour import numcolors
+from batt_tasks.dsl.logic import size
+from batt_tasks.dsl.objects import objects
+from batt_tasks.dsl.sizing import height, subgrid, width
+from batt_tasks.dsl.types import Grid, Object
+
+MEASURES: dict[str, Callable[[Object], int]] = {"size": size, "numcolors": numcolors, "height": height, "width": width}
+# (univalued, diagonal): one colour per object or several, joined by sides only or also by corners.
+CUTS = ((True, False), (True, True), (False, False), (False, True))
+FLAGS = {True: "T", False: "F"}
+
+
+def learned_crops(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[str]:
+    """The first crop expression that reproduces every demo and picks one object in every test input."""
+    if any(len(o) * len(o[0]) >= len(i) * len(i[0]) for i, o in pairs):
+        return []
+    for univalued, diagonal in CUTS:
+        for measure in MEASURES:
+            for extreme in ("argmax", "argmin"):
+                pick = (univalued, diagonal, measure, extreme)
+                if all(_crop(i, *pick) == o for i, o in pairs) and all(_crop(i, *pick) for i in tests):
+                    return [f"subgrid({extreme}(objects(I, {FLAGS[univalued]}, {FLAGS[diagonal]}, T), {measure}), I)"]
+    return []
+
+
+def _crop(grid: Grid, univalued: bool, diagonal: bool, measure: str, extreme: str) -> Grid | None:
+    """The subgrid under the object alone at the extreme of the measure (None on a tie or fewer than two objects)."""
+    found = list(objects(grid, univalued, diagonal, True))
+    if len(found) < 2:
+        return None
+    values = [MEASURES[measure](obj) for obj in found]
+    best = max(values) if extreme == "argmax" else min(values)
+    return subgrid(found[values.index(best)], grid) if values.count(best) == 1 else None
