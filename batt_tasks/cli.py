@@ -79,7 +79,8 @@ def run(
     generator: Annotated[
         str | None,
         typer.Option(
-            help="search: typed enumeration and mutations, the best --keep go on [default]. sweep: a fixed list of "
+            help="search: rules learned from the demos, typed enumeration and mutations, the best --keep go on "
+            "[default]. sweep: a fixed list of "
             "seeds, compositions and mutations, --budget per task, every one evaluated (load tests, score history)."
         ),
     ] = None,

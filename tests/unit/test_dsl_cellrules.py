@@ -4,9 +4,12 @@ import pytest
 
 from batt_tasks.dsl import PRIMITIVES, cellrules
 from batt_tasks.dsl.cellrules import (
+    BYBORDER,
     BYBOXES,
     BYCOLOUR,
     BYENCLOSED,
+    BYEXTREME,
+    BYHOLES,
     BYLINES,
     BYMIRRORS,
     BYPHASE2,
@@ -61,6 +64,28 @@ def test_feature_examples() -> None:
     # Right: the border; left: nothing; down: the ring (1 at (2, 1)); up: border.
     assert describe(RING, BYRAYS)[1][1] == (0, 1, 1, 1, 1)
     assert describe(RING, BYRAYS)[4][0] == (0, 2, OFF_GRID, OFF_GRID, 1)
+
+
+def test_object_features_holes_extremes_and_edge_contact() -> None:
+    # A 1-ring with two holes (split by a bar of 1s), a lone 2 in a corner, a 3-domino off every edge.
+    scene: Grid = (
+        (1, 1, 1, 1, 1, 0),
+        (1, 0, 1, 0, 1, 0),
+        (1, 1, 1, 1, 1, 0),
+        (0, 0, 0, 0, 0, 0),
+        (0, 3, 3, 0, 0, 0),
+        (0, 0, 0, 0, 0, 2),
+    )
+    assert describe(scene, BYHOLES)[0][0] == (1, 2)
+    assert describe(scene, BYHOLES)[4][1] == (3, 0)
+    assert describe(scene, BYHOLES)[1][1] == (0,)  # a hole's own cell is background
+    assert describe(RING, BYHOLES)[0][0] == (1, 1)
+    assert describe(scene, BYEXTREME)[0][0] == (1, 1, 0)  # largest, not smallest
+    assert describe(scene, BYEXTREME)[5][5] == (2, 0, 1)
+    assert describe(scene, BYEXTREME)[4][2] == (3, 0, 0)
+    assert describe(scene, BYBORDER)[0][0] == (1, 1)
+    assert describe(scene, BYBORDER)[5][5] == (2, 1)
+    assert describe(scene, BYBORDER)[4][1] == (3, 0)
 
 
 def test_cellrule_paints_by_description_and_refuses_an_unknown_one() -> None:

@@ -1,0 +1,71 @@
+"""Learning layouts of blocks and object crops from demos: only what every demo agrees on and the tests allow."""
+
+from batt_tasks.dsl.layouts import FLIPH, FLIPV, arrange, cellblocks, kronecker
+from batt_tasks.dsl.types import Grid
+from batt_tasks.search.crops import learned_crops
+from batt_tasks.search.enumeration import program_source
+from batt_tasks.search.layouts import learned_layouts
+from batt_tasks.stages.sandbox import compile_solver
+
+INPUTS: list[Grid] = [((1, 0), (1, 1)), ((0, 2), (2, 2)), ((3, 3), (0, 0))]
+TEST: Grid = ((0, 5), (5, 0))
+
+
+def _solves(expression: str, pairs: list[tuple[Grid, Grid]]) -> bool:
+    """Whether the expression, compiled as a sandbox-checked candidate, reproduces every pair."""
+    solver = compile_solver(program_source(expression))
+    return all(solver(grid_in) == grid_out for grid_in, grid_out in pairs)
+
+
+def test_learns_a_layout_of_views_that_runs_as_a_checked_program() -> None:
+    pairs = [(grid, arrange(grid, ((FLIPV,), (FLIPH,)))) for grid in INPUTS]
+    found = learned_layouts(pairs, [TEST])
+    assert found[0] == "arrange(I, ((FLIPV,), (FLIPH,)))"
+    assert _solves(found[0], [*pairs, (TEST, arrange(TEST, ((FLIPV,), (FLIPH,))))])
+
+
+def test_kronecker_prefers_a_rule_to_a_set_of_colours() -> None:
+    pairs = [(grid, kronecker(grid, FLIPV, frozenset({1, 2, 3}))) for grid in INPUTS]
+    found = learned_layouts(pairs, [TEST])
+    assert "kronecker(I, FLIPV, remove(ZERO, palette(I)))" in found
+    assert _solves("kronecker(I, FLIPV, remove(ZERO, palette(I)))", [(TEST, kronecker(TEST, FLIPV, {5}))])
+
+
+def test_a_set_of_colours_is_offered_only_when_the_tests_show_no_other() -> None:
+    # Only 1-cells get a copy, and 1 is neither the commonest nor the rarest colour: only the set (1,) says so.
+    demos = (((1, 1, 1), (2, 2, 0), (0, 0, 0)), ((2, 1, 0), (1, 2, 0), (1, 0, 0)))
+    pairs = [(grid, kronecker(grid, 0, frozenset({1}))) for grid in demos]
+    assert "kronecker(I, ASIS, (1,))" in learned_layouts(pairs, [((0, 1, 2), (1, 0, 0), (0, 0, 0))])
+    unseen = ((0, 1, 7), (1, 0, 0), (0, 0, 0))
+    assert not any(text.startswith("kronecker") for text in learned_layouts(pairs, [unseen]))
+
+
+def test_learns_a_block_per_colour() -> None:
+    table = ((0, ((0, 0),)), (1, ((1, 2),)), (2, ((2, 1),)), (3, ((3, 3),)), (5, ((0, 5),)))
+    pairs = [(grid, cellblocks(grid, table)) for grid in INPUTS]
+    found = [text for text in learned_layouts(pairs, [((1, 0),)]) if text.startswith("cellblocks")]
+    assert found and _solves(found[0], pairs)
+    assert not any(text.startswith("cellblocks") for text in learned_layouts(pairs, [TEST]))  # 5 never seen
+
+
+def test_nothing_when_demos_disagree_or_sizes_do_not_multiply() -> None:
+    disagree = [(INPUTS[0], arrange(INPUTS[0], ((0, FLIPV),))), (INPUTS[1], arrange(INPUTS[1], ((FLIPV, 0),)))]
+    assert not any(text.startswith("arrange") for text in learned_layouts(disagree, []))
+    assert learned_layouts([(((1, 2, 3),), ((1, 2, 3, 1),))], []) == []
+    assert learned_layouts([(INPUTS[0], INPUTS[0])], []) == []
+
+
+def test_learns_the_crop_of_the_object_with_most_colours() -> None:
+    scenes: list[tuple[Grid, Grid]] = [
+        (((1, 1, 0, 0), (1, 1, 0, 2), (0, 0, 0, 3), (4, 0, 0, 0)), ((2,), (3,))),
+        (((5, 6, 0, 7), (0, 0, 0, 7), (8, 8, 0, 7), (8, 8, 0, 0)), ((5, 6),)),
+    ]
+    found = learned_crops(scenes, [((0, 1, 2), (0, 0, 0), (3, 3, 0))])
+    assert found == ["subgrid(argmax(objects(I, F, F, T), numcolors), I)"]
+    assert _solves(found[0], scenes)
+
+
+def test_no_crop_on_a_tie_or_an_output_as_large_as_the_input() -> None:
+    scenes: list[tuple[Grid, Grid]] = [(((1, 1, 0, 0), (1, 1, 0, 2), (0, 0, 0, 3), (4, 0, 0, 0)), ((2,), (3,)))]
+    assert learned_crops(scenes, [((1, 2, 0), (0, 0, 0), (3, 4, 0))]) == []  # two objects of two colours
+    assert learned_crops([(((1, 2),), ((1, 2),))], []) == []
