@@ -25,7 +25,7 @@ CHOOSERS: tuple[tuple[str, Callable[[Grid], frozenset[int]]], ...] = (
 
 
 def learned_layouts(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[str]:
-    """The arrange or kronecker expressions that reproduce every demo and apply to every test input."""
+    """The arrange, kronecker and cellblocks expressions that reproduce every demo and apply to every test input."""
     found = []
     if (layout := _layout(pairs)) is not None and _applies(lambda grid: arrange(grid, layout), tests):
         rows = [_tuple_text([VIEW_NAMES[code] for code in row]) for row in layout]
@@ -113,9 +113,8 @@ def _colour_blocks(pairs: Sequence[tuple[Grid, Grid]]) -> tuple | None:
     for grid_in, grid_out in pairs:
         for i, row in enumerate(grid_in):
             for j, colour in enumerate(row):
-                if table.setdefault(colour, _block(grid_out, rows, columns, i, j)) != _block(
-                    grid_out, rows, columns, i, j
-                ):
+                block = _block(grid_out, rows, columns, i, j)
+                if table.setdefault(colour, block) != block:
                     return None
     return tuple(sorted(table.items()))
 
@@ -124,8 +123,7 @@ def _chosen_colours(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], c
     """The colours whose cells hold a copy, when every demo agrees and the test inputs use no colour unseen."""
     table: dict[int, bool] = {}
     for grid_in, grid_out in pairs:
-        copy = _views(grid_in)[code]
-        if copy is None:
+        if (copy := _views(grid_in)[code]) is None:
             return None
         for i, row in enumerate(grid_in):
             for j, colour in enumerate(row):
