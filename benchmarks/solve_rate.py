@@ -129,7 +129,8 @@ def show(rows: list[dict], args: argparse.Namespace) -> None:
                         f"limit {args.seconds:g} s/task, stop after {args.stop_after}, seed {args.seed}, "
                         f"{os.cpu_count()} cores")  # fmt: skip
     for column in ("split", "tasks", "solved", "correct", "% correct", "correct w/o seeds", "% w/o seeds",
-                   "best: seed/rule/layout/crop/enum/mutate", "programs tried", "hit time", "s/task (wall)"):  # fmt: skip
+                   "best: seed/rule/layout/crop/enum/mutate", "programs tried", "hit time",
+                   "s/task (wall)"):  # fmt: skip
         table.add_column(column, justify="right")
     for row in rows:
         origin = row["best_origin"]
