@@ -12,11 +12,11 @@ from batt_tasks.dsl.logic import size
 from batt_tasks.dsl.objects import objects
 from batt_tasks.dsl.sizing import height, subgrid, width
 from batt_tasks.dsl.types import Grid, Object
+from batt_tasks.search.enumeration import BOOLEANS
 
 MEASURES: dict[str, Callable[[Object], int]] = {"size": size, "numcolors": numcolors, "height": height, "width": width}
 # (univalued, diagonal): one colour per object or several, joined by sides only or also by corners.
 CUTS = ((True, False), (True, True), (False, False), (False, True))
-FLAGS = {True: "T", False: "F"}
 
 
 def learned_crops(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[str]:
@@ -28,7 +28,8 @@ def learned_crops(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> 
             for extreme in ("argmax", "argmin"):
                 pick = (univalued, diagonal, measure, extreme)
                 if all(_crop(i, *pick) == o for i, o in pairs) and all(_crop(i, *pick) for i in tests):
-                    return [f"subgrid({extreme}(objects(I, {FLAGS[univalued]}, {FLAGS[diagonal]}, T), {measure}), I)"]
+                    cut = f"objects(I, {BOOLEANS[univalued]}, {BOOLEANS[diagonal]}, T)"
+                    return [f"subgrid({extreme}({cut}, {measure}), I)"]
     return []
 
 
