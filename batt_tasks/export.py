@@ -2,7 +2,8 @@
 
 A submission is `{task_id: [{"attempt_1": grid, "attempt_2": grid}, ...one per test input]}`. Test outputs
 are not stored (only their scores are), so the best solvers of the run are re-run on the test inputs here.
-run_program times each sample with SIGALRM: call these from the main thread.
+run_program times each sample with SIGALRM: call these from the main thread. A stored program is outside
+text (anyone with the database can edit it): run_program compiles it through the whitelist, in this process.
 """
 
 import json
@@ -32,6 +33,10 @@ Prediction = tuple[GridText, ...]  # one output per test input, as wire text (ha
 
 class SubmissionError(ValueError):
     """A submission that does not match the ARC Prize format; the message names the task and the fault."""
+
+
+class RunNotFinished(ValueError):
+    """A run still running: its submission would hold only what was evaluated so far."""
 
 
 @dataclass(frozen=True)
@@ -156,14 +161,30 @@ def write_submission(submission: Submission, path: Path) -> Path:
     return path
 
 
-def export_run(database_url: str, run_id: int, path: Path, timeout: float = 1.0) -> tuple[Path, dict[str, int]]:
+def run_status(database_url: str, run_id: int) -> str | None:
+    """The run's status ("running", "finished", ...), or None when there is no such run."""
+    with session_scope(database_url) as session:
+        run = session.get(Run, run_id)
+        return None if run is None else run.status
+
+
+def export_run(
+    database_url: str, run_id: int, path: Path, timeout: float = 1.0, partial: bool = False
+) -> tuple[Path, dict[str, int]]:
     """Build, validate and write a run's submission; the counts say how many tasks had solver attempts.
 
-    Raises LookupError when the run does not exist, SubmissionError when the result is malformed.
+    Raises LookupError when the run does not exist, RunNotFinished when it is still running (unless
+    `partial`: a partial file is what the caller asked for), SubmissionError when the result is malformed.
     """
     with session_scope(database_url) as session:
-        if session.get(Run, run_id) is None:
+        run = session.get(Run, run_id)
+        if run is None:
             raise LookupError(f"no run {run_id}")
+        if run.status == "running" and not partial:
+            raise RunNotFinished(
+                f"run {run_id} is still running: its submission would be partial, so nothing was written "
+                "(export it when the run ends, or pass --partial)"
+            )
         exports = export_tasks(session, run_id, timeout)
         expected = {task_id: session.get_one(Task, key).test_count for task_id, key in run_tasks(session, run_id)}
     submission = {export.task_id: export.attempts for export in exports}

@@ -15,7 +15,9 @@ GridList = list[list[int]]
 # An output grid on the wire: its rows as digit strings joined by "|" ("012|345" is 2 x 3). A tenth
 # of the JSON of nested lists, and NumPy reads it without a Python loop over cells.
 GridText = str
-SampleStatus = Literal["ok", "error", "timeout", "memory", "rejected"]
+# `lost`: the sandbox pool killed the process running it from outside (stuck where its timer cannot
+# reach) or otherwise got no answer: the pool's verdict, not one on the candidate, unlike `timeout`.
+SampleStatus = Literal["ok", "error", "timeout", "lost", "memory", "rejected"]
 CandidateStatus = SampleStatus
 
 
@@ -56,6 +58,14 @@ class TaskPayload(TypedDict):
     test: list[dict[str, GridList | None]]
 
 
+class BatchWork(TypedDict):
+    """The run's own limits, carried with its work so a worker applies them, not its environment's."""
+
+    sample_timeout: float
+    memory_cap_mb: int
+    fresh: bool  # re-evaluate solvers the database already knows for the task
+
+
 class Batch(TypedDict):
     """One task's candidates on their way through the stages, and the seconds each stage took (a chain
     carries one batch or several)."""
@@ -65,13 +75,21 @@ class Batch(TypedDict):
     task: TaskPayload
     candidates: list[CandidateRecord]
     timings: dict[str, float]
+    work: BatchWork
+    # md5 -> origin of candidates the database already evaluated on this task: persist copies those rows.
+    reused: NotRequired[dict[str, str]]
     worker: NotRequired[str]
 
 
 def task_payload(task: ArcTask) -> TaskPayload:
-    """A loaded task as it travels; its key is the md5 of its grids, test answers included."""
+    """A loaded task as it travels; its key is the md5 of its id and grids, test answers included.
+
+    The id is part of the identity: two ids with the same grids are two tasks a user asked for, and each
+    must come out in the summary and the export; one id with edited grids (a later dataset) is another task.
+    """
     raw = task.to_json()
-    key = hashlib.md5(json.dumps(raw, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    text = json.dumps({"id": task.id, **raw}, sort_keys=True, separators=(",", ":"))
+    key = hashlib.md5(text.encode()).hexdigest()
     test = [{"input": pair["input"], "output": pair.get("output")} for pair in raw["test"]]
     return {"id": task.id, "key": key, "train": raw["train"], "test": test}
 

@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMBEDDED_DATABASE_URL = "sqlite:///./batt.db"
@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     search_processes: int = Field(
         default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=1, description="processes that search tasks"
     )
+    search_window: int | None = Field(
+        None,
+        ge=1,
+        description="search jobs of one run queued or running at once (fairness between runs); "
+        "unset: twice the live workers' slots, at least 16",
+    )
+    hostname: str | None = Field(None, description="the name workers started here use (-n gpuN@HOSTNAME)")
     seed: int = Field(0, description="seed of the candidate generator")
     queue: str = Field("batt", description="shared Celery queue; per-GPU queues are <queue>.gpu<N>")
     max_redeliveries: int = Field(2, ge=1, description="times a batch may kill its worker before a candidate is failed")
@@ -60,6 +67,15 @@ class Settings(BaseSettings):
     flower_password: str | None = Field(None, description="Flower basic-auth password; Flower refuses to start without")
     flower_port: int = Field(5555, description="Flower's port")
     state_dir: str = Field(".batt", description="where `batt workers` keeps pid files and logs")
+
+    @field_validator("database_url")
+    @classmethod
+    def _with_driver(cls, url: str) -> str:
+        """postgres:// and postgresql:// (what hosts hand out) mean PostgreSQL through psycopg 3, batt's driver."""
+        for scheme in ("postgres://", "postgresql://"):
+            if url.startswith(scheme):
+                return "postgresql+psycopg://" + url.removeprefix(scheme)
+        return url
 
     @property
     def embedded(self) -> bool:

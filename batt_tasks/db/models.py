@@ -35,6 +35,10 @@ class Run(Base):
     generated: Mapped[int] = mapped_column(default=0)
     after_dedup: Mapped[int] = mapped_column(default=0)
     dedup_dropped: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Who drives the run ("host:pid:start ticks" of the process that follows it; null once it is detached)
+    # and when a process working for it last said so: a `running` run whose owner and workers are silent is dead.
+    owner: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime | None]
 
 
 class Task(Base):
@@ -104,6 +108,33 @@ class Evaluation(Base):
     seconds: Mapped[float] = mapped_column(default=0.0)
     reused_from_run: Mapped[int | None]
     worker: Mapped[str | None] = mapped_column(String(200))
+    # The per-sample limit it ran under: a timeout is a fact only for that limit or a shorter one.
+    sample_timeout: Mapped[float | None]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class TaskSearch(Base):
+    """What one task's search did in one run, where it ran and why it ended: one row, however often it ran."""
+
+    __tablename__ = "task_searches"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    task_key: Mapped[str] = mapped_column(ForeignKey("tasks.key"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(64))
+    generator: Mapped[str] = mapped_column(String(16))
+    generated: Mapped[int]  # candidates the search (or sweep, or file) gave
+    sent: Mapped[int]  # of those, distinct texts: what went on to inline
+    enumerated: Mapped[int]  # programs the enumerator built
+    after_textual: Mapped[int]  # enumerated and mutated programs with distinct texts
+    after_observational: Mapped[int]
+    mutated: Mapped[int]
+    failed_first_demo: Mapped[int]
+    found_solver: Mapped[bool]
+    best_origin: Mapped[str | None] = mapped_column(String(200))
+    stopped_by: Mapped[str] = mapped_column(String(16))
+    seconds: Mapped[float]
+    worker: Mapped[str | None] = mapped_column(String(200))
+    gpu: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 

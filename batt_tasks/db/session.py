@@ -6,7 +6,8 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Insert, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -44,3 +45,14 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def insert(session: Session, model: type[Any]) -> Insert:
+    """The dialect's INSERT on the model's table, which knows ON CONFLICT (PostgreSQL and SQLite alike).
+
+    Statements are executed with a list of rows (executemany), never with rows baked into VALUES:
+    the compiled statement is then cached and reused by every batch.
+    """
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(model.__table__)

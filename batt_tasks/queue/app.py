@@ -69,6 +69,8 @@ def make_app(settings: Settings) -> Celery:
         # A lost broker connection cancels running acks_late tasks, which are then redelivered.
         worker_cancel_long_running_tasks_on_connection_loss=True,
         broker_connection_retry_on_startup=True,
+        # A malformed message is dropped and counted (`<queue>:dropped`), never fatal to the worker.
+        broker_transport="batt_tasks.queue.guard:GuardedTransport",
         task_default_queue=settings.queue,
         task_queues=[Queue(settings.queue)],
         task_create_missing_queues=True,

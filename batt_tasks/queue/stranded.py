@@ -14,7 +14,10 @@ import time
 import redis
 from kombu.transport.redis import Channel
 
+from batt_tasks.queue.completion import RunKeys
 from batt_tasks.queue.stash import STAGE_INPUTS
+
+SEARCH_TASK = "batt.search"
 
 # kombu's Redis transport keeps the messages that workers took and have not acknowledged in this hash.
 UNACKED_KEY = Channel.unacked_key
@@ -45,7 +48,21 @@ def _next_link(stashed: list[int]) -> str:
 
 
 def carried_chains(client: redis.Redis, prefix: str) -> set[str]:
-    """The chain keys that some message carries: queued on one of `prefix`'s queues or taken by a worker.
+    """The chain keys that some message carries: queued on one of `prefix`'s queues or taken by a worker."""
+    return {args[0] for name, args in _messages(client, prefix) if name != SEARCH_TASK and _is_key(args)}
+
+
+def carried_searches(client: redis.Redis, prefix: str, run_id: int) -> set[int]:
+    """The task indices of the run whose search job some message carries."""
+    return {args[1] for name, args in _messages(client, prefix) if name == SEARCH_TASK and args[:1] == [run_id]}
+
+
+def _is_key(args: list[object]) -> bool:
+    return bool(args) and isinstance(args[0], str)
+
+
+def _messages(client: redis.Redis, prefix: str) -> list[tuple[str, list[object]]]:
+    """(task name, arguments) of every message queued on one of `prefix`'s queues or taken by a worker.
 
     One transaction reads the queues and the unacknowledged hash, so a message moving between them
     (a restore after the visibility timeout) is seen in one or the other.
@@ -56,12 +73,13 @@ def carried_chains(client: redis.Redis, prefix: str) -> set[str]:
         pipe.lrange(queue, 0, -1)
     pipe.hvals(UNACKED_KEY)
     replies = pipe.execute()
-    messages = [message for reply in replies for message in reply]
-    return {key for key in map(_chain_key_of, messages) if key is not None}
+    parsed = (_task_of(message) for reply in replies for message in reply)
+    return [message for message in parsed if message is not None]
 
 
-def _chain_key_of(raw: bytes) -> str | None:
-    """The chain key in a batt task message (queued: the envelope; unacknowledged: [envelope, exchange, key])."""
+def _task_of(raw: bytes) -> tuple[str, list[object]] | None:
+    """A batt task message's name and arguments (queued: the envelope; unacknowledged: [envelope, exchange,
+    key]); None for anything else."""
     try:
         envelope = json.loads(raw)
         if isinstance(envelope, list):
@@ -70,9 +88,10 @@ def _chain_key_of(raw: bytes) -> str | None:
         if envelope.get("properties", {}).get("body_encoding") == "base64":
             body = base64.b64decode(body)
         args = json.loads(body)[0]
+        name = envelope["headers"]["task"]
     except (ValueError, KeyError, IndexError, TypeError):
         return None  # not a task message of ours
-    return args[0] if args and isinstance(args[0], str) else None
+    return (name, args) if isinstance(name, str) and isinstance(args, list) else None
 
 
 def stranded_chains(client: redis.Redis, prefix: str, run_id: int) -> dict[str, str]:
@@ -87,6 +106,32 @@ def stranded_chains(client: redis.Redis, prefix: str, run_id: int) -> dict[str, 
     time.sleep(SECOND_LOOK_SECONDS)
     second = _uncarried(client, prefix, run_id)
     return {key: link for key, link in second.items() if first.get(key) == link}
+
+
+def stranded_searches(client: redis.Redis, keys: RunKeys) -> list[int]:
+    """Task indices of the run whose search job no message carries, though the run waits for it.
+
+    A run keeps `window` lanes of searches: the job for task i sends the job for task i + window when it
+    ends. A lane whose next unsearched task has no message (two looks apart, as for chains) was cut by a
+    lost message and sending that task's job again restarts it.
+    """
+    first = _unsent_lanes(client, keys)
+    if not first:
+        return []
+    time.sleep(SECOND_LOOK_SECONDS)
+    return sorted(first & _unsent_lanes(client, keys))
+
+
+def _unsent_lanes(client: redis.Redis, keys: RunKeys) -> set[int]:
+    carried = carried_searches(client, keys.prefix, keys.run_id)
+    order = [raw.decode() for raw in client.lrange(keys.order, 0, -1)]
+    searched = {raw.decode() for raw in client.hkeys(keys.searched)}
+    window = int(client.get(keys.window) or 1)
+    heads: dict[int, int] = {}
+    for index, task_key in enumerate(order):
+        if task_key not in searched:
+            heads.setdefault(index % window, index)
+    return {index for index in heads.values() if index not in carried}
 
 
 def _uncarried(client: redis.Redis, prefix: str, run_id: int) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """The chain's tasks: thin shells over the stage functions, plus the worker's own setup.
 
+search (one job per task: it sends the task's chains and the run's next search), then per chain
 inline -> validate -> score -> persist, each receiving and returning its chain's key: a link reads the
 batches the one before it stashed in Redis and stashes what it made of them (see stash.py).
 """
@@ -13,20 +14,25 @@ from typing import Any
 
 import redis
 from celery import Task
+from celery.exceptions import Ignore
 from celery.signals import worker_process_init, worker_ready
 from celery.worker.control import inspect_command
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from batt_tasks.db.records import finish_run
+from batt_tasks.db.session import session_scope
 from batt_tasks.dsl.types import Grid
 from batt_tasks.payloads import Batch, SampleRun
-from batt_tasks.producer import finish_run
+from batt_tasks.queue import completion
 from batt_tasks.queue.app import app
-from batt_tasks.queue.completion import batch_persisted, forget_run
+from batt_tasks.queue.completion import RunKeys
+from batt_tasks.queue.dispatch import send_chains, send_search
 from batt_tasks.queue.redelivery import RedeliveryGuard, redis_client
+from batt_tasks.queue.search_job import run_search_job
 from batt_tasks.queue.stash import drop, stash, unstash
 from batt_tasks.settings import get_settings
 from batt_tasks.stages.inline import inline_batch
-from batt_tasks.stages.persist import persist_batches
+from batt_tasks.stages.persist import known_md5s, persist_batches
 from batt_tasks.stages.score import ScoreBackend, get_backend, owned_gpu, score_batch
 from batt_tasks.stages.validate import InProcessRunner, apply_memory_cap, run_program, validate_batch
 
@@ -87,8 +93,8 @@ class GuardedRunner:
 
 # Soft then hard time limits for the light stages. Validate has no soft limit on purpose: its candidates
 # already run under per-sample timers, a SoftTimeLimitExceeded escaping from it would be rejected without
-# requeue (acks_on_failure_or_timeout is off) and lose the batch, and the producer gives each validate a hard
-# limit sized to its batch, whose kill requeues the batch for the redelivery guard.
+# requeue (acks_on_failure_or_timeout is off) and lose the batch, and each validate gets a hard limit sized to
+# its batch (dispatch.chain_links), whose kill requeues the batch for the redelivery guard.
 LIGHT_LIMITS = {"soft_time_limit": 300, "time_limit": 360}
 
 
@@ -96,15 +102,45 @@ def _broker() -> redis.Redis:
     return redis_client(app.conf.broker_url, patient=True)
 
 
+def _unstash_live(key: str, stage: str) -> list[Batch]:
+    """The chain's batches for `stage`; a chain of a cancelled run lets go of its keys and goes no further."""
+    client = _broker()
+    run_id = int(key.rsplit(":chain:", 1)[1].split(":", 1)[0])
+    if completion.cancelled(client, RunKeys(get_settings().queue, run_id)):
+        drop(client, key)
+        raise Ignore()
+    return unstash(client, key, stage)
+
+
+@app.task(name="batt.search", bind=True)
+def search(self: Task, run_id: int, index: int) -> str:
+    """One task's search; its chains and the run's next search job go out from here."""
+    settings = get_settings()
+    outcome = run_search_job(
+        _broker(), settings, run_id, index, (self.request.hostname, owned_gpu()),
+        send_chains=lambda batches, queue: send_chains(settings, batches, queue),
+        send_search=send_search,
+        finish=lambda run: finish_run(settings.database_url, run),
+    )  # fmt: skip
+    log.info("run %s: %s", run_id, outcome)
+    return outcome
+
+
 @app.task(name="batt.inline", **LIGHT_LIMITS)
 def inline(key: str) -> str:
-    stash(_broker(), key, "inline", [inline_batch(batch) for batch in unstash(_broker(), key, "inline")])
+    settings = get_settings()
+
+    def known(task_key: str, md5s: list[str], timeout: float) -> set[str]:
+        with session_scope(settings.database_url) as session:
+            return known_md5s(session, task_key, md5s, timeout)
+
+    stash(_broker(), key, "inline", [inline_batch(batch, known) for batch in _unstash_live(key, "inline")])
     return key
 
 
 @app.task(name="batt.validate")
 def validate(key: str) -> str:
-    validated = [_validate_guarded(batch) for batch in unstash(_broker(), key, "validate")]
+    validated = [_validate_guarded(batch) for batch in _unstash_live(key, "validate")]
     stash(_broker(), key, "validate", validated)
     return key
 
@@ -116,7 +152,9 @@ def _validate_guarded(batch: Batch) -> Batch:
     key = f"{settings.queue}:redelivery:{batch['run_id']}:{batch['batch_key']}"
     guard = RedeliveryGuard(_broker(), key, settings.max_redeliveries)
     guard.start()
-    timeout = settings.sample_timeout
+    work = batch["work"]
+    apply_memory_cap(work["memory_cap_mb"])
+    timeout = work["sample_timeout"]
     runner = GuardedRunner(guard, timeout) if guard.careful else InProcessRunner(timeout)
     validated = validate_batch(batch, runner)
     guard.finish()
@@ -126,7 +164,7 @@ def _validate_guarded(batch: Batch) -> Batch:
 @app.task(name="batt.score", **LIGHT_LIMITS)
 def score(key: str) -> str:
     backend = _backend(os.getpid())
-    stash(_broker(), key, "score", [score_batch(batch, backend) for batch in unstash(_broker(), key, "score")])
+    stash(_broker(), key, "score", [score_batch(batch, backend) for batch in _unstash_live(key, "score")])
     return key
 
 
@@ -145,11 +183,12 @@ def score(key: str) -> str:
 def persist(self: Task, key: str) -> dict[str, Any]:
     settings = get_settings()
     client = _broker()
-    batches = unstash(client, key, "persist")
+    batches = _unstash_live(key, "persist")
     persist_batches([{**batch, "worker": self.request.hostname} for batch in batches], settings.database_url)
-    for batch in batches:
-        if batch_persisted(client, settings.queue, batch["run_id"], batch["batch_key"]):
-            finish_run(settings.database_url, batch["run_id"])
-            forget_run(client, settings.queue, batch["run_id"])
+    run_id = batches[0]["run_id"]
+    keys = RunKeys(settings.queue, run_id)
+    if completion.chain_persisted(client, keys, key):
+        finish_run(settings.database_url, run_id)
+        completion.forget_run(client, keys)
     drop(client, key)
     return {"chain": key, "candidates": sum(len(batch["candidates"]) for batch in batches)}

@@ -178,7 +178,10 @@ class Enumerator:
         for expression, kind, value in task_constants(self.inputs, self.outputs):
             self.by_cost[0].setdefault(kind, []).append(Node(expression, kind, (value,) * count, 0))
 
-    def run(self, depth: int, budget: int, deadline: float, solutions: int = 1) -> Enumeration:
+    def run(
+        self, depth: int, budget: int, deadline: float, solutions: int = 1, stop: Callable[[], bool] | None = None
+    ) -> Enumeration:
+        """`stop`, asked as often as the clock, ends the enumeration early ("cancelled")."""
         result = self.result
         for cost in range(1, depth + 1):
             self.by_cost.append({})
@@ -187,9 +190,13 @@ class Enumerator:
                 if result.counts.enumerated >= budget:
                     result.stopped_by = "budget"
                     return result
-                if result.counts.enumerated % 256 == 0 and time.monotonic() > deadline:
-                    result.stopped_by = "time"
-                    return result
+                if result.counts.enumerated % 256 == 0:
+                    if time.monotonic() > deadline:
+                        result.stopped_by = "time"
+                        return result
+                    if stop is not None and stop():
+                        result.stopped_by = "cancelled"
+                        return result
                 self._try(operation, arguments, cost)
                 if len(result.solvers) >= solutions:
                     result.stopped_by = "solved"

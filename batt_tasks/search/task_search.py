@@ -12,8 +12,7 @@ import itertools
 import random
 import signal
 import time
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -82,13 +81,25 @@ class SearchResult:
     seconds: float = 0.0
     stopped_by: str = "depth"
 
+    @property
+    def best_origin(self) -> str | None:
+        """Where the first solver came from (seed, cellrule, layout, crop, enumerate:N, mutate:...)."""
+        return self.candidates[0]["origin"] if self.counts.solved_tasks else None
+
+
+Stop = Callable[[], bool]
+
 
 class SearchOverrun(BaseException):
     """The hard alarm: a single primitive call ran past the task's deadline and grace."""
 
 
-def search_task(task: ArcTask, options: SearchOptions) -> SearchResult:
-    """Search one task and choose its candidates for the pipeline."""
+def search_task(task: ArcTask, options: SearchOptions, stop: Stop | None = None) -> SearchResult:
+    """Search one task and choose its candidates for the pipeline.
+
+    Whatever ends it (the budget, a solver, its time limit, its memory cap, `stop` saying the run was
+    cancelled), what it found so far is kept and counted.
+    """
     started = time.monotonic()
     deadline = started + options.seconds
     result = SearchResult(task.id, [])
@@ -107,9 +118,9 @@ def search_task(task: ArcTask, options: SearchOptions) -> SearchResult:
     if len(chosen.solvers) < options.solutions:
         try:
             mutation_budget = options.budget // MUTATION_SHARE
-            _enumerate(inputs, outputs, options, options.budget - mutation_budget, deadline, chosen, result)
-            if len(chosen.solvers) < options.solutions and result.stopped_by != "time":
-                _mutations(task, options, mutation_budget, deadline, chosen, result)
+            _enumerate(inputs, outputs, options, options.budget - mutation_budget, deadline, chosen, result, stop)
+            if len(chosen.solvers) < options.solutions and result.stopped_by not in ("time", "cancelled"):
+                _mutations(task, options, mutation_budget, deadline, chosen, result, stop)
         except MemoryError:
             result.stopped_by = "memory"
     else:
@@ -123,15 +134,21 @@ def search_task(task: ArcTask, options: SearchOptions) -> SearchResult:
 
 def _enumerate(
     inputs: list[Grid], outputs: list[Grid], options: SearchOptions, budget: int, deadline: float, chosen: "Chosen",
-    result: SearchResult,
+    result: SearchResult, stop: Stop | None,
 ) -> None:  # fmt: skip
     enumerator = Enumerator(inputs, outputs, near_limit=options.keep)
     try:
         with _hard_stop(options.seconds + HARD_STOP_GRACE):
-            found = enumerator.run(options.depth, budget, deadline, options.solutions)
+            found = enumerator.run(options.depth, budget, deadline, options.solutions, stop)
     except SearchOverrun:
         found = enumerator.result
         found.stopped_by = "time"
+    except MemoryError:
+        # What was enumerated before the cap is kept; the levels it built are let go first.
+        enumerator.by_cost.clear()
+        enumerator.seen.clear()
+        found = enumerator.result
+        found.stopped_by = "memory"
     result.stopped_by = found.stopped_by
     counts = result.counts
     counts.enumerated = counts.after_textual = found.counts.enumerated
@@ -157,8 +174,9 @@ def _record(expression: str, origin: str) -> CandidateRecord:
 
 
 def _mutations(
-    task: ArcTask, options: SearchOptions, tries: int, deadline: float, chosen: Chosen, result: SearchResult
-) -> None:
+    task: ArcTask, options: SearchOptions, tries: int, deadline: float, chosen: Chosen, result: SearchResult,
+    stop: Stop | None,
+) -> None:  # fmt: skip
     """Every program one change away from a known solver, then random two-change ones, up to `tries`.
 
     Each is screened on the first demo before the others; those that agree with an earlier one on
@@ -178,6 +196,9 @@ def _mutations(
         for seed, source in itertools.islice(itertools.chain(one_change, two_changes), tries):
             if time.monotonic() > deadline:
                 result.stopped_by = "time"
+                return
+            if stop is not None and counts.mutated % 64 == 0 and stop():
+                result.stopped_by = "cancelled"
                 return
             counts.mutated += 1
             if source is None or source in texts:
@@ -250,7 +271,8 @@ def search_tasks(tasks: Sequence[ArcTask], options: SearchOptions, processes: in
     """Search every task in a pool of memory-capped child processes; results come in task order.
 
     A child that dies (killed from outside, or past its cap in a way Python could not catch) costs
-    only its task's search: that task gets no candidates, and a new pool takes the rest.
+    only its task's search: that task gets no candidates, and a new pool takes the rest. Closing the
+    iterator early (Ctrl-C, SIGTERM) kills the children at once rather than wait for their searches.
     """
     pending = list(tasks)
     while pending:
@@ -261,31 +283,22 @@ def search_tasks(tasks: Sequence[ArcTask], options: SearchOptions, processes: in
         try:
             futures = [pool.submit(search_task, task, options) for task in pending]
             for task, future in zip(list(pending), futures, strict=True):
-                pending.remove(task)
                 try:
-                    yield future.result()
+                    result = future.result()
                 except BrokenProcessPool:
+                    pending.remove(task)
                     yield SearchResult(task.id, [], stopped_by="crashed")
                     break
+                pending.remove(task)
+                yield result
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)  # an interrupted run does not wait for the rest
+            if pending:
+                _kill_children(pool)
+            pool.shutdown(wait=not pending, cancel_futures=True)
 
 
-class SearchFeed:
-    """A task's candidates on request, for the producer; the pool searches the next tasks meanwhile."""
-
-    def __init__(self, tasks: Sequence[ArcTask], options: SearchOptions, processes: int) -> None:
-        self._results = search_tasks(tasks, options, processes)
-        self.counts = SearchCounts()
-        self.stopped_by: Counter[str] = Counter()
-
-    def __call__(self, task: ArcTask) -> list[CandidateRecord]:
-        result = next(self._results)
-        if result.task_id != task.id:
-            raise RuntimeError(f"search results out of order: {result.task_id} for {task.id}")
-        self.counts.add(result.counts)
-        self.stopped_by[result.stopped_by] += 1
-        return result.candidates
-
-    def report(self) -> dict[str, Any]:
-        return {**asdict(self.counts), "stopped_by": dict(sorted(self.stopped_by.items()))}
+def _kill_children(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's searches now. The executor has no public way: its processes are in `_processes`."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
+        process.join(1)

@@ -9,6 +9,7 @@ per line with shared subexpressions computed once, so inlining never repeats wor
 import ast
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from batt_tasks.dsl import PRIMITIVES
@@ -16,6 +17,9 @@ from batt_tasks.payloads import Batch, CandidateRecord
 from batt_tasks.stages.sandbox import Rejected, check_source, too_deep_rejected
 
 MAX_INLINED_NODES = 20_000
+# A rejected program is stored for the record, not to run: its first characters and its md5 are enough.
+MAX_REJECTED_CHARS = 2_000
+REJECTED_PREFIX = "rejected:"
 
 
 @dataclass(frozen=True)
@@ -46,33 +50,37 @@ def inline_source(source: str) -> InlinedProgram:
 
 
 def text_md5(text: str) -> str:
-    """The hex md5 of a text: the identity of expressions and of rejected sources alike."""
+    """The hex md5 of a text."""
     return hashlib.md5(text.encode()).hexdigest()
 
 
 def inline_candidate(candidate: CandidateRecord) -> CandidateRecord:
-    """Fill in md5, expression, program and size; a rejected candidate keeps its source and a reason.
+    """Fill in md5, expression, program and size; a rejected candidate gets a reason and a bounded copy.
 
-    A candidate that arrives already canonical (the producer's dedup inlines to learn the md5) is kept
-    as it is: validate's sandbox checks its program again before it runs.
+    The md5 comes from one function for every status: the canonical expression's, or for a program that has
+    none (rejected) the md5 of its source in a namespace of its own, so a rejected text can never take the
+    identity of a solver (an expression's text never starts with REJECTED_PREFIX) and be reused as its result.
     """
-    if "md5" in candidate and "program" in candidate:
-        return candidate
     try:
         inlined = inline_source(candidate["source"])
     except Rejected as reason:
+        source = candidate["source"]
+        kept = source[:MAX_REJECTED_CHARS]
+        if len(source) > MAX_REJECTED_CHARS:
+            kept += f"\n# ... {len(source) - MAX_REJECTED_CHARS} more characters not kept"
         return {
             **candidate,
-            "md5": text_md5(candidate["source"].strip()),
+            "source": "",
+            "md5": text_md5(REJECTED_PREFIX + source),
             "expression": None,
-            "program": candidate["source"],
+            "program": kept,
             "size": 0,
             "status": "rejected",
             "error": str(reason),
         }
     return {
         **candidate,
-        "source": "",  # the canonical program replaces it; only a rejected candidate keeps its source
+        "source": "",  # the canonical program replaces it
         "md5": inlined.md5,
         "expression": inlined.expression,
         "program": inlined.program,
@@ -80,12 +88,30 @@ def inline_candidate(candidate: CandidateRecord) -> CandidateRecord:
     }
 
 
-def inline_batch(batch: Batch) -> Batch:
-    """The inline stage: canonicalise every candidate of a batch."""
+# (task key, md5s, per-sample timeout) -> the md5s whose stored result on the task still holds.
+KnownLookup = Callable[[str, list[str], float], set[str]]
+
+
+def inline_batch(batch: Batch, known: KnownLookup) -> Batch:
+    """The inline stage: canonicalise every candidate, then drop what is already decided before validate.
+
+    Dropped: a second candidate with an md5 the batch already has (same solver, other text), and one the
+    database already evaluated on this task under limits that still hold (`known`), whose
+    stored result persist copies into this run instead.
+    """
     started = time.perf_counter()
-    candidates = [inline_candidate(candidate) for candidate in batch["candidates"]]
+    canonical = [inline_candidate(candidate) for candidate in batch["candidates"]]
+    first: dict[str, CandidateRecord] = {}
+    for candidate in canonical:
+        first.setdefault(candidate["md5"], candidate)
+    distinct = list(first.values())
+    work = batch["work"]
+    md5s = [c["md5"] for c in distinct]
+    reusable = set() if work["fresh"] else known(batch["task"]["key"], md5s, work["sample_timeout"])
+    reused = {c["md5"]: c["origin"] for c in distinct if c["md5"] in reusable}
+    survivors = [c for c in distinct if c["md5"] not in reusable]
     timings = {**batch["timings"], "inline": time.perf_counter() - started}
-    return {**batch, "candidates": candidates, "timings": timings}
+    return {**batch, "candidates": survivors, "reused": reused, "timings": timings}
 
 
 def _substitute(node: ast.expr, bindings: dict[str, ast.expr]) -> ast.expr:

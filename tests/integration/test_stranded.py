@@ -16,22 +16,33 @@ import redis
 
 from batt_tasks.payloads import Batch
 from batt_tasks.queue import stranded
-from batt_tasks.queue.producer import LINK_PRIORITY
+from batt_tasks.queue.completion import RunKeys, plan_run
+from batt_tasks.queue.dispatch import LINK_PRIORITY, SEARCH_PRIORITY
 from batt_tasks.queue.stash import chain_key, stash, unstash
-from batt_tasks.queue.stranded import carried_chains, stranded_chains, waiting_chains
+from batt_tasks.queue.stranded import (
+    carried_chains,
+    carried_searches,
+    stranded_chains,
+    stranded_searches,
+    waiting_chains,
+)
 
 RUN_ID = 11
 
 PRODUCER = """
 import json, sys
-from batt_tasks.queue.producer import enqueue, resend_stranded
+from batt_tasks.queue.dispatch import send_chains, resend_stranded
 from batt_tasks.settings import get_settings
 settings = get_settings()
 what, batches = json.loads(sys.stdin.read())
-if what == "send":
-    print(enqueue(batches, settings, [settings.queue], candidates_per_chain=1))
+if what == "search":
+    from batt_tasks.queue.dispatch import send_search
+    for index in batches:
+        send_search(11, index, f"task{index}", settings.queue, 60.0)
+elif what == "send":
+    print(len(send_chains(settings, batches, settings.queue)))
 else:
-    print(resend_stranded(settings, batches, [settings.queue], on_wait=print))
+    print(resend_stranded(settings, batches, settings.queue, 60.0, on_wait=print))
 """
 
 
@@ -42,6 +53,7 @@ def _batch(index: int) -> Batch:
         "task": {"id": "007bbfb7", "key": "k", "train": [{"input": [[1]], "output": [[2]]}], "test": []},
         "candidates": [{"source": f"def solve(I):\n    return {index}\n", "origin": "seed"}],
         "timings": {},
+        "work": {"sample_timeout": 1.0, "memory_cap_mb": 512, "fresh": False},
     }
 
 
@@ -99,7 +111,7 @@ def test_a_lost_message_strands_its_chain_and_resend_carries_it_on(client: redis
     assert stranded_chains(client, queue, RUN_ID) == {keys[0]: "inline", keys[1]: "validate"}
 
     said = _producer(redis_keyspace, queue, "resend", RUN_ID)
-    assert "2 chains had lost their message" in said and said.splitlines()[-1] == "2"
+    assert "2 jobs had lost their message" in said and said.splitlines()[-1] == "2"
     assert stranded_chains(client, queue, RUN_ID) == {}
     sent = _queued(client, queue)
     first_links = {json.loads(message["body"])[0][0]: message["headers"]["task"] for message in sent}
@@ -129,3 +141,21 @@ def test_messages_that_are_not_batt_tasks_are_ignored(client: redis.Redis) -> No
     queue = f"stranded-{uuid.uuid4().hex[:8]}"
     client.lpush(queue, b"not json", json.dumps({"body": "[]"}), json.dumps({"no": "body"}))
     assert carried_chains(client, queue) == set()
+
+
+def test_a_lost_search_job_is_found_in_its_lane_and_sent_again(client: redis.Redis, redis_keyspace: str) -> None:
+    """A run keeps `window` lanes of search jobs; a lane whose job Redis lost is restarted from its next task."""
+    queue = f"stranded-{uuid.uuid4().hex[:8]}"
+    keys = RunKeys(queue, RUN_ID)
+    plan_run(client, keys, [f"task{index}" for index in range(5)], queue, window=2)
+    _producer(redis_keyspace, queue, "search", [0, 1])
+    assert carried_searches(client, queue, RUN_ID) == {0, 1}
+    assert stranded_searches(client, keys) == []
+    client.hset(keys.searched, "task0", 0)  # task 0 was searched, and the job it sent for task 2 was lost
+    assert stranded_searches(client, keys) == [2]
+    client.rpop(f"{queue}\x06\x16{SEARCH_PRIORITY}", 2)  # both jobs taken; task 1's was lost with its worker
+    assert stranded_searches(client, keys) == [1, 2]
+    said = _producer(redis_keyspace, queue, "resend", RUN_ID)
+    assert said.splitlines()[-1] == "2"
+    assert carried_searches(client, queue, RUN_ID) == {1, 2}
+    assert stranded_searches(client, keys) == []

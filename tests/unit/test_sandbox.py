@@ -1,8 +1,18 @@
 """The whitelist: valid DSL programs compile; anything else is rejected with a reason, before it runs."""
 
+import ast
+from pathlib import Path
+
 import pytest
 
-from batt_tasks.stages.sandbox import Rejected, check_source, compile_solver
+from batt_tasks.stages.sandbox import (
+    Rejected,
+    check_function,
+    check_source,
+    compile_solver,
+    parse_solver,
+    rebuilt_source,
+)
 
 VALID = """
 from batt_tasks.dsl import *
@@ -108,3 +118,77 @@ def test_oversized_source_is_rejected() -> None:
     lines = "".join(f"    x{i} = rot90(I)\n" for i in range(300))
     with pytest.raises(Rejected, match="statements"):
         check_source(f"def solve(I):\n{lines}    return I\n")
+
+
+# Runs without builtins, as a compiled candidate would: from any object to os.system.
+ESCAPE = (
+    "[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == '_wrap_close'][0]"
+    ".__init__.__globals__['system']('touch {marker}')"
+)
+# Code hidden where the old check never looked (annotations) or in other parts of the def.
+SMUGGLED = {
+    "argument annotation": "def solve(I: {p}):\n    return I\n",
+    "lambda in annotation": "def solve(I: (lambda: {p})()):\n    return I\n",
+    "annotation beside a docstring": 'def solve(I: {p}):\n    """A solver."""\n    O = rot90(I)\n    return O\n',
+    "return annotation": "def solve(I) -> {p}:\n    return I\n",
+    "default": "def solve(I={p}):\n    return I\n",
+    "keyword-only default": "def solve(I, *, k={p}):\n    return I\n",
+    "positional-only annotation": "def solve(I: {p}, /):\n    return I\n",
+    "star args annotation": "def solve(I, *a: {p}):\n    return I\n",
+    "kwargs annotation": "def solve(I, **k: {p}):\n    return I\n",
+    "decorator": "@(lambda f: ({p}, f)[1])\ndef solve(I):\n    return I\n",
+    "statement after the docstring": 'def solve(I):\n    """A solver."""\n    {p}\n    return I\n',
+    "annotated local": "def solve(I):\n    x: {p} = I\n    return x\n",
+    "module annotation": "x: {p}\ndef solve(I):\n    return I\n",
+    "walrus": "def solve(I):\n    O = (x := {p})\n    return I\n",
+}
+
+
+def test_the_escape_payload_works_without_builtins(tmp_path: Path) -> None:
+    """The payload below is real: executed the way a candidate is, it creates its file."""
+    marker = tmp_path / "escaped"
+    exec(ESCAPE.format(marker=marker), {"__builtins__": {}})
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("name", sorted(SMUGGLED))
+def test_smuggled_code_is_rejected_and_never_runs(tmp_path: Path, name: str) -> None:
+    marker = tmp_path / "pwned"
+    source = SMUGGLED[name].format(p=ESCAPE.format(marker=marker))
+    with pytest.raises(Rejected):
+        compile_solver(source)
+    with pytest.raises(Rejected):
+        rebuilt_source(source)
+    assert not marker.exists()
+
+
+def _filled(value: object) -> object:
+    return [ast.Name("x", ast.Load())] if isinstance(value, list) else ast.Name("x", ast.Load())
+
+
+SIGNATURE_FIELDS = [
+    *(("def", field) for field in ast.FunctionDef._fields if field not in ("name", "args", "body")),
+    *(("arguments", field) for field in ast.arguments._fields if field != "args"),
+    *(("argument", field) for field in ast.arg._fields if field != "arg"),
+]
+
+
+@pytest.mark.parametrize(("part", "field"), SIGNATURE_FIELDS)
+def test_every_field_of_the_def_is_checked(part: str, field: str) -> None:
+    """Whatever fields this Python's ast has (3.12 added type_params), a filled one is refused."""
+    function = parse_solver("def solve(I):\n    return I\n")
+    node = {"def": function, "arguments": function.args, "argument": function.args.args[0]}[part]
+    setattr(node, field, "x" if field == "type_comment" else _filled(getattr(node, field, None)))
+    with pytest.raises(Rejected):
+        check_function(function)
+
+
+def test_what_runs_is_the_rebuilt_function_alone() -> None:
+    solver = compile_solver('def solve(I):\n    """Mirrored."""\n    x1 = vmirror(I)\n    return x1\n')
+    assert solver.__doc__ is None and solver.__annotations__ == {}
+    assert solver.__defaults__ is None and solver.__kwdefaults__ is None
+    assert solver.__code__.co_varnames[:1] == ("I",) and solver.__code__.co_argcount == 1
+    assert rebuilt_source(VALID) == (
+        "def solve(I):\n    x1 = vmirror(I)\n    x2 = hconcat(I, x1)\n    x3 = rbind(upscale, 2)\n"
+        "    O = x3(x2)\n    return O\n"
+    )

@@ -84,16 +84,18 @@ def test_pool_keeps_order_over_many_programs(pool: SandboxPool) -> None:
 
 def test_stuck_child_is_killed_at_its_deadline_and_replaced(pool: SandboxPool) -> None:
     # A stopped process ignores its timer, like a candidate stuck in C code: only the deadline can end it.
+    pool.wait_until_ready()
     stopper = threading.Timer(0.2, lambda: [os.kill(c.process.pid, signal.SIGSTOP) for c in pool._children])
     stopper.start()
     results = pool.run_programs([LOOP, LOOP], [GRID])
-    assert [runs[0]["status"] for runs in results] == ["timeout", "timeout"]
+    assert [runs[0]["status"] for runs in results] == ["lost", "lost"]
     assert "killed" in (results[0][0]["error"] or "")
     assert pool.replaced == 2
     assert pool.run_programs([ROTATE], [GRID])[0][0]["status"] == "ok"
 
 
 def test_child_that_dies_costs_only_its_candidate(pool: SandboxPool) -> None:
+    pool.wait_until_ready()
     killer = threading.Timer(0.1, lambda: os.kill(pool._children[0].process.pid, signal.SIGSEGV))
     killer.start()
     results = pool.run_programs([LOOP, ROTATE], [GRID])
