@@ -16,18 +16,18 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.exc import OperationalError
 
 from batt_tasks import data
 from batt_tasks.data import ArcTask, LoadResult
-from batt_tasks.db.migrate import schema_behind, upgrade
-from batt_tasks.db.session import session_scope
-from batt_tasks.db.summary import run_summary
-from batt_tasks.settings import Settings, get_settings, masked_url
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from sqlalchemy.orm import Session
+
     from batt_tasks.runs import Progress, RunRequest
     from batt_tasks.search.user_candidates import UserCandidates
+    from batt_tasks.settings import Settings
 
 app = typer.Typer(
     help="batt evaluates candidate ARC solvers: search -> dedup -> inline -> validate -> score -> persist.\n\n"
@@ -43,6 +43,45 @@ app.add_typer(db_app, name="db")
 console = Console(stderr=True, soft_wrap=True)  # one message, one line: greppable logs
 # Tables: a terminal's own width; piped or redirected output is not cut at rich's default 80 columns.
 output = Console(width=None if sys.stdout.isatty() else 200)
+
+
+# The database layer (SQLAlchemy, Alembic, pydantic settings) is imported by the commands that touch it:
+# `batt --help` pays for typer and rich alone.
+def get_settings() -> "Settings":
+    """The settings; every command reads them before any database work, so DatabaseDown is bound here."""
+    global DatabaseDown
+    from sqlalchemy.exc import OperationalError
+
+    from batt_tasks.settings import get_settings as settings
+
+    DatabaseDown = OperationalError
+    return settings()
+
+
+def masked_url(url: str) -> str:
+    from batt_tasks.settings import masked_url as masked
+
+    return masked(url)
+
+
+def session_scope(url: str) -> "AbstractContextManager[Session]":
+    from batt_tasks.db.session import session_scope as scope
+
+    return scope(url)
+
+
+def run_summary(session: "Session", run_id: int, database: str) -> dict[str, Any]:
+    from batt_tasks.db.summary import run_summary as summary
+
+    return summary(session, run_id, database)
+
+
+class _NoDatabaseYet(Exception):
+    """Never raised: what `except DatabaseDown` names until a command reads its settings."""
+
+
+# `except DatabaseDown` catches SQLAlchemy's OperationalError (a database that is down or refuses us).
+DatabaseDown: type[Exception] = _NoDatabaseYet
 
 
 class Failure(Exception):
@@ -156,7 +195,7 @@ def run(
 
 
 def _request(
-    settings: Settings,
+    settings: "Settings",
     tasks: list[ArcTask],
     dataset: str | None,
     split: str,
@@ -184,16 +223,18 @@ def _request(
 
 def _database(url: str) -> str:
     """The URL of a reachable database whose schema is current, else a Failure saying what to do."""
+    from batt_tasks.db.migrate import schema_behind
+
     try:
         behind = schema_behind(url)
-    except OperationalError as error:
+    except DatabaseDown as error:
         raise Failure(f"database {masked_url(url)} is unreachable: {error.orig}") from None
     if behind is not None:
         raise Failure(f"database {masked_url(url)} has schema revision {behind}: run `batt db upgrade`", code=2)
     return url
 
 
-def _settings_with(**overrides: Any) -> Settings:
+def _settings_with(**overrides: Any) -> "Settings":
     base = get_settings()
     wanted = {key: value for key, value in overrides.items() if value is not None}
     return base.model_copy(update={"sample_timeout" if k == "timeout" else k: v for k, v in wanted.items()})
@@ -289,7 +330,7 @@ class _Reporter:
         return f", about {left:.0f} s left"
 
 
-def _run_embedded(request: "RunRequest", settings: Settings) -> dict[str, Any]:
+def _run_embedded(request: "RunRequest", settings: "Settings") -> dict[str, Any]:
     from batt_tasks import runs
     from batt_tasks.db.records import process_owner
 
@@ -301,23 +342,23 @@ def _run_embedded(request: "RunRequest", settings: Settings) -> dict[str, Any]:
     except KeyboardInterrupt:
         console.print(f"[yellow]interrupted[/]: run {run_id} keeps every task evaluated so far")
         raise typer.Exit(130) from None
-    except OperationalError as error:
+    except DatabaseDown as error:
         raise Failure(
             f"database {masked_url(url)} failed during run {run_id}: {error.orig}; tasks already persisted are kept"
         ) from None
     return runs.summary(run_id, settings)
 
 
-def _start(request: "RunRequest", settings: Settings, owner: str | None = None) -> int:
+def _start(request: "RunRequest", settings: "Settings", owner: str | None = None) -> int:
     from batt_tasks import runs
 
     try:
         return runs.start(request, settings, owner=owner)
-    except OperationalError as error:
+    except DatabaseDown as error:
         raise Failure(f"database {masked_url(settings.database_url)} is unreachable: {error.orig}") from None
 
 
-def _run_distributed(request: "RunRequest", settings: Settings, detach: bool, queue: str | None) -> dict[str, Any]:
+def _run_distributed(request: "RunRequest", settings: "Settings", detach: bool, queue: str | None) -> dict[str, Any]:
     from kombu.exceptions import OperationalError as BrokerError
 
     from batt_tasks import runs
@@ -376,7 +417,7 @@ def status(
         if resend:
             _resend(settings, run_id)
         summary = _summaries(url, [run_id])[0]
-    except OperationalError as error:
+    except DatabaseDown as error:
         raise Failure(f"database {masked_url(url)} is unreachable: {error.orig}") from None
     if as_json:
         print(json.dumps(summary))
@@ -406,7 +447,7 @@ def _summaries(url: str, ids: list[int]) -> list[dict[str, Any]]:
         return [run_summary(session, run_id, masked_url(url)) for run_id in ids]
 
 
-def _resend(settings: Settings, run_id: int) -> None:
+def _resend(settings: "Settings", run_id: int) -> None:
     from batt_tasks import runs
 
     if not settings.broker_url:
@@ -496,7 +537,7 @@ def report(
         with session_scope(url) as session:
             ids = [run_id] if run_id is not None else list(session.scalars(select(Run.id).order_by(Run.id)))
         summaries = _summaries(url, ids)
-    except OperationalError as error:
+    except DatabaseDown as error:
         raise Failure(f"database {masked_url(url)} is unreachable: {error.orig}") from None
     if as_json:
         print(json.dumps(summaries))
@@ -708,10 +749,12 @@ def flower(
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Create or update the schema in BATT_DATABASE_URL (default sqlite:///./batt.db)."""
+    from batt_tasks.db.migrate import upgrade
+
     url = get_settings().database_url
     try:
         upgrade(url, revision)
-    except OperationalError as error:
+    except DatabaseDown as error:
         raise Failure(f"database {masked_url(url)} is unreachable: {error.orig}") from None
     print(f"schema of {masked_url(url)} is at {revision}")
 
@@ -723,8 +766,8 @@ def main() -> None:
     except Failure as failure:
         console.print(f"[red]error:[/] {escape(str(failure))}", highlight=False)
         sys.exit(failure.code)
-    except OperationalError as error:
-        console.print(f"[red]database error:[/] {escape(str(error.orig))}", highlight=False)
+    except DatabaseDown as error:
+        console.print(f"[red]database error:[/] {escape(str(getattr(error, 'orig', error)))}", highlight=False)
         sys.exit(1)
 
 

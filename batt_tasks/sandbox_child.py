@@ -36,7 +36,7 @@ def main(argv: Sequence[str]) -> None:
     """Entry point: argv is [socket fd, sample timeout, memory cap in MiB, parent pid]."""
     fd, timeout, cap_mb, parent_pid = int(argv[0]), float(argv[1]), int(argv[2]), int(argv[3])
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's; it closes the pool
-    _die_with_parent(parent_pid)
+    die_with_parent(parent_pid)
     connection = Connection(fd)
     apply_memory_cap(cap_mb)
     time.sleep(float(os.environ.get(START_DELAY_VARIABLE) or 0))
@@ -58,7 +58,7 @@ def serve(connection: Connection, timeout: float) -> None:
                 connection.send(run_program(program, inputs, timeout))
 
 
-def _die_with_parent(parent_pid: int) -> None:
+def die_with_parent(parent_pid: int) -> None:
     """Have the kernel SIGKILL this process when its parent dies, even mid-candidate in C code.
 
     A closed pipe alone would only be noticed between programs. PDEATHSIG follows the parent

@@ -53,16 +53,21 @@ def carried_chains(client: redis.Redis, prefix: str) -> set[str]:
 
 
 def carried_searches(client: redis.Redis, prefix: str, run_id: int) -> set[int]:
-    """The task indices of the run whose search job some message carries."""
-    return {args[1] for name, args in _messages(client, prefix) if name == SEARCH_TASK and args[:1] == [run_id]}
+    """The task indices of the run whose search job some message on `prefix`'s queues carries (run ids repeat
+    across databases and queue names, so a message of another prefix's run 1 is no message of ours)."""
+    return {
+        args[1] for name, args in _messages(client, prefix, own_queues_only=True)
+        if name == SEARCH_TASK and args[:1] == [run_id]
+    }  # fmt: skip
 
 
 def _is_key(args: list[object]) -> bool:
     return bool(args) and isinstance(args[0], str)
 
 
-def _messages(client: redis.Redis, prefix: str) -> list[tuple[str, list[object]]]:
-    """(task name, arguments) of every message queued on one of `prefix`'s queues or taken by a worker.
+def _messages(client: redis.Redis, prefix: str, own_queues_only: bool = False) -> list[tuple[str, list[object]]]:
+    """(task name, arguments) of every message queued on one of `prefix`'s queues or taken by a worker
+    (with `own_queues_only`, taken from one of `prefix`'s queues).
 
     One transaction reads the queues and the unacknowledged hash, so a message moving between them
     (a restore after the visibility timeout) is seen in one or the other.
@@ -72,9 +77,25 @@ def _messages(client: redis.Redis, prefix: str) -> list[tuple[str, list[object]]
     for queue in queues:
         pipe.lrange(queue, 0, -1)
     pipe.hvals(UNACKED_KEY)
-    replies = pipe.execute()
-    parsed = (_task_of(message) for reply in replies for message in reply)
+    *queued, taken = pipe.execute()
+    if own_queues_only:
+        taken = [raw for raw in taken if _is_own_queue(_taken_from(raw), prefix)]
+    parsed = (_task_of(message) for reply in (*queued, taken) for message in reply)
     return [message for message in parsed if message is not None]
+
+
+def _is_own_queue(queue: str | None, prefix: str) -> bool:
+    """`prefix` itself or one of its per-GPU queues (`batt.gpu0`), not another prefix that starts alike."""
+    return queue is not None and (queue == prefix or queue.startswith(f"{prefix}."))
+
+
+def _taken_from(raw: bytes) -> str | None:
+    """The queue an unacknowledged message came from ([envelope, exchange, routing key])."""
+    try:
+        entry = json.loads(raw)
+    except ValueError:
+        return None
+    return entry[2] if isinstance(entry, list) and len(entry) == 3 and isinstance(entry[2], str) else None
 
 
 def _task_of(raw: bytes) -> tuple[str, list[object]] | None:

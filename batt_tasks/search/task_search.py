@@ -9,8 +9,10 @@ time limit (the budget, not the clock, is what normally ends a task).
 """
 
 import itertools
+import os
 import random
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -38,6 +40,8 @@ MUTATION_SHARE = 10
 # A mutation slower than this on one demo input is dropped from the search: seeds take a tenth of a
 # millisecond, and a few accidental all-pairs programs would otherwise eat a task's whole time.
 SCREEN_SECONDS = 0.05
+# How often a search process looks whether the run's process is still there.
+OWNER_POLL_SECONDS = 1.0
 # Grace after the search's own deadline before the hard alarm stops a primitive that overruns.
 HARD_STOP_GRACE = 5.0
 
@@ -278,7 +282,7 @@ def search_tasks(tasks: Sequence[ArcTask], options: SearchOptions, processes: in
     while pending:
         pool = ProcessPoolExecutor(
             max(1, processes), mp_context=get_context("forkserver"),
-            initializer=apply_memory_cap, initargs=(options.memory_cap_mb,),
+            initializer=_start_search_child, initargs=(options.memory_cap_mb, os.getpid()),
         )  # fmt: skip
         try:
             futures = [pool.submit(search_task, task, options) for task in pending]
@@ -295,6 +299,25 @@ def search_tasks(tasks: Sequence[ArcTask], options: SearchOptions, processes: in
             if pending:
                 _kill_children(pool)
             pool.shutdown(wait=not pending, cancel_futures=True)
+
+
+def _start_search_child(memory_cap_mb: int, owner: int) -> None:
+    """A search process: memory-capped, and gone within a second of the run's process (`owner`) dying.
+
+    Its parent is the forkserver, which outlives the run for as long as any of its children do (they hold
+    its liveness pipe), so the kernel's parent-death signal cannot help: a watcher thread looks instead.
+    """
+    apply_memory_cap(memory_cap_mb)
+    threading.Thread(target=_exit_without, args=(owner,), daemon=True, name="owner-watch").start()
+
+
+def _exit_without(owner: int) -> None:
+    while True:
+        time.sleep(OWNER_POLL_SECONDS)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(1)
 
 
 def _kill_children(pool: ProcessPoolExecutor) -> None:

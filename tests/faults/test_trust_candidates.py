@@ -31,7 +31,8 @@ MINE = (
 
 def test_a_file_python_reads_fine_runs_all_its_valid_solvers(tmp_path: Path) -> None:
     (tmp_path / "mine.py").write_text(MINE, encoding="utf-8")
-    row = {"task_id": "a416b8f3", "source": "def solve(I):\n    O = vconcat(I, I)  # \u2028 raw in JSON\n    return O\n"}
+    source = "def solve(I):\n    O = vconcat(I, I)  # \u2028 raw in JSON\n    return O\n"
+    row = {"task_id": "a416b8f3", "source": source}
     (tmp_path / "more.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
     env = {"BATT_DATABASE_URL": f"sqlite:///{tmp_path / 'batt.db'}"}
     for candidates in ("mine.py", "more.jsonl"):

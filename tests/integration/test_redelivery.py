@@ -5,7 +5,8 @@ import uuid
 import pytest
 import redis
 
-from batt_tasks.queue.completion import batch_persisted, expect_batches, forget_run
+from batt_tasks.queue import completion
+from batt_tasks.queue.completion import RunKeys, plan_run
 from batt_tasks.queue.redelivery import RedeliveryGuard
 from batt_tasks.queue.tasks import GuardedRunner
 
@@ -48,11 +49,24 @@ def test_the_candidate_running_at_each_death_is_charged_then_skipped(client: red
     assert not client.exists(key)
 
 
-def test_run_completion_ticks_each_batch_once(client: redis.Redis) -> None:
-    prefix, run_id = f"test-{uuid.uuid4().hex[:8]}", 7
-    expect_batches(client, prefix, run_id, 2)
-    assert not batch_persisted(client, prefix, run_id, "a:0")
-    assert not batch_persisted(client, prefix, run_id, "a:0")  # a redelivered persist ticks nothing
-    assert batch_persisted(client, prefix, run_id, "a:1")
-    assert not batch_persisted(client, prefix, run_id, "a:1")
-    forget_run(client, prefix, run_id)
+def test_run_completion_needs_every_task_searched_and_every_chain_persisted(client: redis.Redis) -> None:
+    keys = RunKeys(f"test-{uuid.uuid4().hex[:8]}", 7)
+    plan_run(client, keys, ["t0", "t1", "t2"], "q", window=2)
+    assert not completion.task_searched(client, keys, "t0", 2)  # two chains out
+    assert not completion.chain_persisted(client, keys, "c0")
+    assert not completion.chain_persisted(client, keys, "c0")  # a redelivered persist ticks nothing
+    assert not completion.task_searched(client, keys, "t1", 0)  # nothing survived: no chain
+    assert not completion.task_searched(client, keys, "t1", 0)  # a redelivered search records nothing new
+    assert not completion.chain_persisted(client, keys, "c1")  # t0's chains are in, but t2 is not searched
+    assert completion.task_searched(client, keys, "t2", 0)  # the last search completes the run
+    assert completion.progress(client, keys) == (3, 3)
+    completion.forget_run(client, keys)
+    assert not any(client.exists(key) for key in keys.plan())
+
+
+def test_the_last_persist_completes_a_run_whose_searches_ended_first(client: redis.Redis) -> None:
+    keys = RunKeys(f"test-{uuid.uuid4().hex[:8]}", 8)
+    plan_run(client, keys, ["t0"], "q", window=1)
+    assert not completion.task_searched(client, keys, "t0", 1)
+    assert completion.chain_persisted(client, keys, "c0")
+    completion.forget_run(client, keys)
