@@ -259,11 +259,15 @@ def _load_tasks(
 
 def _load_candidates(path: Path) -> "UserCandidates":
     from batt_tasks.search.user_candidates import CandidatesFileError, load_candidates
+    from batt_tasks.text import shown
 
     try:
-        return load_candidates(path)
+        user = load_candidates(path)
     except CandidatesFileError as error:
         raise Failure(str(error), code=2) from None
+    for problem in user.problems:
+        console.print(f"[yellow]skipped[/] {escape(shown(problem))}", highlight=False)
+    return user
 
 
 def _bound_ids(user: "UserCandidates | None") -> list[str]:

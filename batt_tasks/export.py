@@ -187,6 +187,8 @@ def export_run(
             )
         exports = export_tasks(session, run_id, timeout)
         expected = {task_id: session.get_one(Task, key).test_count for task_id, key in run_tasks(session, run_id)}
+        if len(expected) != run.tasks:  # every task id given to the run must come out, and no other
+            raise SubmissionError(f"run {run_id} was given {run.tasks} tasks but {len(expected)} are recorded")
     submission = {export.task_id: export.attempts for export in exports}
     validate_submission(submission, expected)
     solved = sum(1 for export in exports if export.from_solvers)
