@@ -66,3 +66,15 @@ def test_tasks_with_the_same_grids_under_different_ids_all_come_out(tmp_path: Pa
     exported = batt("export", "--run", "1", "-o", "submission.json", env=_env(tmp_path), cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
     assert sorted(json.loads((tmp_path / "submission.json").read_text())) == ids
+
+
+def test_a_huge_rejected_source_is_stored_as_a_bounded_prefix(tmp_path: Path) -> None:
+    huge = "def solve(I):\n    return I\n" + "# " + "x" * 10_000_000 + "\nimport os\n"
+    (tmp_path / "huge.jsonl").write_text(json.dumps({"task_id": TASK, "source": huge}) + "\n")
+    done = batt("run", "--candidates", "huge.jsonl", "--json", env=_env(tmp_path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rejected"] == 1
+    with sqlite3.connect(tmp_path / "batt.db") as connection:
+        [(program,)] = connection.execute("SELECT program FROM solvers").fetchall()
+    assert len(program) < 3_000 and "more characters not kept" in program
+    assert (tmp_path / "batt.db").stat().st_size < 2_000_000
