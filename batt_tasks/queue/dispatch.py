@@ -116,9 +116,8 @@ def chain_links(key: str, bundle: Sequence[Batch], queue: str, settings: Setting
     what = _describe(bundle)
 
     def link(stage: str, *args: str) -> Signature:
-        return (
-            app.signature(f"batt.{stage}", args=args)
-            .set(queue=queue, priority=LINK_PRIORITY[stage], argsrepr=what, **options.get(stage, {}))
+        return app.signature(f"batt.{stage}", args=args).set(
+            queue=queue, priority=LINK_PRIORITY[stage], argsrepr=what, **options.get(stage, {})
         )
 
     # The first link gets the key; each later one receives it as the result of the link before.
