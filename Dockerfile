@@ -1,7 +1,7 @@
 # One image for every batt service: producer, workers, migrations, Flower.
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY batt_tasks ./batt_tasks
 COPY migrations ./migrations
 # The gpu extra brings CuPy; a worker without a GPU still scores with NumPy.

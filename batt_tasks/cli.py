@@ -23,8 +23,10 @@ from batt_tasks.data import ArcTask, LoadResult
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
+    from sqlalchemy.exc import OperationalError
     from sqlalchemy.orm import Session
 
+    from batt_tasks.compare import RunDiff
     from batt_tasks.runs import Progress, RunRequest
     from batt_tasks.search.user_candidates import UserCandidates
     from batt_tasks.settings import Settings
@@ -79,9 +81,11 @@ def run_summary(session: "Session", run_id: int, database: str) -> dict[str, Any
 class _NoDatabaseYet(Exception):
     """Never raised: what `except DatabaseDown` names until a command reads its settings."""
 
+    orig: BaseException | None = None  # as OperationalError's: what the driver raised
+
 
 # `except DatabaseDown` catches SQLAlchemy's OperationalError (a database that is down or refuses us).
-DatabaseDown: type[Exception] = _NoDatabaseYet
+DatabaseDown: "type[OperationalError] | type[_NoDatabaseYet]" = _NoDatabaseYet
 
 
 class Failure(Exception):
@@ -145,6 +149,13 @@ def run(
         int | None, typer.Option(min=1, help="Most candidates per chain inline -> persist [default: 256].")
     ] = None,
     fresh: Annotated[bool, typer.Option(help="Re-evaluate solvers already in the database for a task.")] = False,
+    skip_solved: Annotated[
+        bool,
+        typer.Option(
+            help="Do not search tasks the database already has a solver for (ok, exact on every demo and test "
+            "output): that solver's evaluation is copied into this run, so its summary and export count them."
+        ),
+    ] = False,
     detach: Annotated[
         bool, typer.Option(help="With a broker: enqueue and return; follow later with `batt status RUN`.")
     ] = False,
@@ -183,7 +194,9 @@ def run(
     tasks = _load_tasks(dataset, split, tasks_file, solutions, ids, limit)
     if user and (unmatched := user.unmatched(tasks)):
         _warn(f"{len(unmatched)} solve_<id> functions name no task of this run: {', '.join(unmatched[:10])}")
-    request = _request(settings, tasks, None if tasks_file else dataset, split, tasks_file, candidates, user, fresh)
+    request = _request(
+        settings, tasks, None if tasks_file else dataset, split, tasks_file, candidates, user, fresh, skip_solved
+    )
     if settings.embedded:
         summary = _run_embedded(request, settings)
     else:
@@ -203,6 +216,7 @@ def _request(
     candidates: Path | None,
     user: "UserCandidates | None",
     fresh: bool,
+    skip_solved: bool = False,
 ) -> "RunRequest":
     from batt_tasks.runs import RunRequest, SearchOptions, WorkOptions
 
@@ -218,7 +232,8 @@ def _request(
     )
     work = WorkOptions("user" if user else settings.generator, search, settings.batch_size, fresh)
     config = {"tasks_file": tasks_file and str(tasks_file), "candidates": candidates and str(candidates)}
-    return RunRequest(tasks, work, dataset, split if dataset else None, user.for_task if user else None, config)
+    given = user.for_task if user else None
+    return RunRequest(tasks, work, dataset, split if dataset else None, given, config, skip_solved)
 
 
 def _database(url: str) -> str:
@@ -357,9 +372,26 @@ def _start(request: "RunRequest", settings: "Settings", owner: str | None = None
     from batt_tasks import runs
 
     try:
-        return runs.start(request, settings, owner=owner)
+        run_id = runs.start(request, settings, owner=owner)
+        skipped = runs.skipped_solved(run_id, settings) if request.skip_solved else {}
     except DatabaseDown as error:
         raise Failure(f"database {masked_url(settings.database_url)} is unreachable: {error.orig}") from None
+    if request.skip_solved:
+        _say_skipped(run_id, list(skipped.values()), len(request.tasks))
+    return run_id
+
+
+def _say_skipped(run_id: int, ids: list[str], tasks: int) -> None:
+    """--skip-solved's one line: which tasks the run does not search."""
+    from batt_tasks.text import shown
+
+    if not ids:
+        console.print(f"run {run_id}: no task of the {tasks} is solved in the database yet; searching them all",
+                      highlight=False)  # fmt: skip
+        return
+    listed = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+    console.print(escape(shown(f"run {run_id}: skipped {len(ids)} tasks already solved in the database: {listed}")),
+                  highlight=False)  # fmt: skip
 
 
 def _run_distributed(request: "RunRequest", settings: "Settings", detach: bool, queue: str | None) -> dict[str, Any]:
@@ -367,6 +399,7 @@ def _run_distributed(request: "RunRequest", settings: "Settings", detach: bool, 
 
     from batt_tasks import runs
     from batt_tasks.db.records import finish_run
+    from batt_tasks.queue.dispatch import search_window_soon
 
     if settings.database_url.startswith("sqlite"):
         raise Failure(
@@ -374,14 +407,16 @@ def _run_distributed(request: "RunRequest", settings: "Settings", detach: bool, 
             "set BATT_DATABASE_URL to PostgreSQL, or unset BATT_BROKER_URL for the embedded default",
             code=2,
         )
+    window = search_window_soon(settings)  # the workers answer while the run is recorded
     run_id = _start(request, settings)
     try:
-        sent = runs.dispatch(run_id, request, settings, queue, on_wait=_warn)
+        sent = runs.dispatch(run_id, request, settings, queue, on_wait=_warn, window=window())
     except BrokerError as error:
         finish_run(settings.database_url, run_id, "failed")
         raise Failure(f"broker {masked_url(settings.broker_url or '')} is unreachable: {error}") from None
     where = queue or settings.queue
-    console.print(f"run {run_id}: {len(request.tasks)} tasks for the workers on queue '{where}' "
+    searching = len(request.tasks) - (len(runs.skipped_solved(run_id, settings)) if request.skip_solved else 0)
+    console.print(f"run {run_id}: {searching} tasks for the workers on queue '{where}' "
                   f"({sent} search jobs queued, the rest follow as they finish)", highlight=False)  # fmt: skip
     if detach:
         console.print(f"follow it with `batt status {run_id}`; stop it with `batt cancel {run_id}`", highlight=False)
@@ -484,6 +519,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
     dropped = summary["dedup_dropped"]
     rows = [
         ("tasks (searched)", f"{summary['tasks']} ({summary['searched']})"),
+        *([("tasks skipped: solved in an earlier run", skipped)] if (skipped := summary.get("skipped_solved")) else []),
         ("candidates the search sent on", summary["generated"]),
         (
             "  dropped: same text / same md5 / known",
@@ -580,6 +616,59 @@ def _print_runs(summaries: list[dict[str, Any]], database: str) -> None:
 
 
 @app.command()
+def diff(
+    run_a: Annotated[int, typer.Argument(help="The run to compare from.")],
+    run_b: Annotated[int, typer.Argument(help="The run to compare with.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as one JSON object.")] = False,
+) -> None:
+    """Compare two runs of one database: tasks solved and correct gained and lost from RUN_A to RUN_B, the
+    origins of their best solvers, and the search seconds per task. Tasks only one run covers are listed apart."""
+    from dataclasses import asdict
+
+    from batt_tasks.compare import diff_runs
+
+    url = _existing_database(get_settings().database_url)
+    try:
+        with session_scope(url) as session:
+            found = diff_runs(session, run_a, run_b)
+    except LookupError as error:
+        raise Failure(f"{error} in {masked_url(url)}", code=2) from None
+    except DatabaseDown as error:
+        raise Failure(f"database {masked_url(url)} is unreachable: {error.orig}") from None
+    if as_json:
+        print(json.dumps(asdict(found)))
+    else:
+        _print_diff(found)
+
+
+def _print_diff(found: "RunDiff") -> None:
+    """The counts side by side, then the task ids behind them."""
+    from batt_tasks.text import shown
+
+    a, b = f"run {found.run_a}", f"run {found.run_b}"
+    table = Table("", a, b, "gained", "lost", title=f"{a} -> {b}: {found.shared} tasks in both", box=box.SIMPLE_HEAD)
+    for what, change in (("tasks solved", found.solved), ("tasks correct", found.correct)):
+        table.add_row(what, str(change.a), str(change.b), f"+{len(change.gained)}", f"-{len(change.lost)}")
+    for family, pair in found.origins.items():
+        table.add_row(escape(shown(f"  best solver: {family}")), str(pair.a), str(pair.b))
+    table.add_row("search seconds, total", f"{found.seconds_a.total:.2f}", f"{found.seconds_b.total:.2f}")
+    medians = (found.seconds_a.median, found.seconds_b.median)
+    table.add_row("search seconds, median task", *("-" if m is None else f"{m:.2f}" for m in medians))
+    output.print(table)
+    listed = (
+        ("solved, gained", found.solved.gained), ("solved, lost", found.solved.lost),
+        ("correct, gained", found.correct.gained), ("correct, lost", found.correct.lost),
+        (f"only in {a}", found.only_in_a), (f"only in {b}", found.only_in_b),
+    )  # fmt: skip
+    for what, ids in listed:
+        if ids:
+            print(shown(f"{what}: {' '.join(ids)}"))
+    if found.most_changed:
+        changes = ", ".join(f"{c.task_id} {c.a:.2f} -> {c.b:.2f}" for c in found.most_changed)
+        print(shown(f"search seconds changed most: {changes}"))
+
+
+@app.command()
 def best(
     task_id: Annotated[str, typer.Argument(help="An ARC task id, e.g. 007bbfb7.")],
     run_id: Annotated[
@@ -609,11 +698,18 @@ def show(
     picture: Annotated[
         Path | None, typer.Option("--output", "-o", help="Also draw the grids to this PNG file.")
     ] = None,
+    candidates: Annotated[
+        int | None,
+        typer.Option(min=1, max=20, help="Instead: the N best candidates with distinct outputs, near misses too."),
+    ] = None,
 ) -> None:
     """A task's demo pairs, its best solver (as readable lines) and that solver's outputs beside the expected ones."""
     from batt_tasks.show import describe, render_png, task_view
     from batt_tasks.text import shown
 
+    if candidates is not None:
+        _show_candidates(task_id, run_id, candidates, picture)
+        return
     settings = get_settings()
     with session_scope(_database(settings.database_url)) as session:
         try:
@@ -623,6 +719,21 @@ def show(
     print(describe(view))  # its lines are escaped already
     if picture is not None:
         print(f"picture: {shown(str(render_png(view, picture)))}")
+
+
+def _show_candidates(task_id: str, run_id: int | None, count: int, picture: Path | None) -> None:
+    from batt_tasks.gallery import describe_gallery, gallery, render_gallery_png
+    from batt_tasks.text import shown
+
+    settings = get_settings()
+    with session_scope(_database(settings.database_url)) as session:
+        try:
+            found = gallery(session, task_id, run_id, count, settings.sample_timeout)
+        except LookupError as error:
+            raise Failure(shown(f"{error} ({masked_url(settings.database_url)})"), code=2) from None
+    print(describe_gallery(found))  # its lines are escaped already
+    if picture is not None:
+        print(f"picture: {shown(str(render_gallery_png(found, picture)))}")
 
 
 @app.command()
@@ -635,7 +746,7 @@ def export(
 ) -> None:
     """Write an ARC Prize submission.json: two attempts per test input for every task of the run.
 
-    Attempts come from the run's two best distinct solvers (demo score, then shorter, then faster); a task
+    Attempts come from the run's two best distinct solvers (demo score, then shorter, then md5); a task
     without one still gets valid fallback attempts. The file is checked against the format before it is written.
     A run still running is refused (its file would be partial) unless --partial is given.
     """
@@ -655,6 +766,8 @@ def export(
         raise Failure(shown(f"the submission would be invalid, nothing written: {error}")) from None
     print(shown(f"wrote {written}: {counts['tasks']} tasks, {counts['solved_attempts']} with solver attempts, "
                 f"{counts['fallback']} with fallback attempts only"))  # fmt: skip
+    if counts["not_reproduced"]:
+        print(f"{counts['not_reproduced']} attempts did not give their stored prediction again and were replaced")
     if running:
         warning = f"WARNING: run {run_id} is still running: {shown(str(written))} is a PARTIAL submission"
         note = "(tasks not evaluated yet have fallback attempts only)"
@@ -748,6 +861,28 @@ def flower(
                f"--port={port or settings.flower_port}", f"--address={address}"]  # fmt: skip
     environment = {**os.environ, "FLOWER_BASIC_AUTH": f"{settings.flower_user}:{settings.flower_password}"}
     os.execve(sys.executable, command, environment)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Interface to listen on; anything but loopback opens the page to the network.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free one).")] = 8765,
+) -> None:
+    """Read-only web pages of BATT_DATABASE_URL: runs, a run's tasks, run diffs, a task's best candidates."""
+    from batt_tasks.web.app import create_app, is_loopback
+    from batt_tasks.web.app import serve as serve_pages
+
+    settings = get_settings()
+    _existing_database(settings.database_url)
+    if not is_loopback(host):
+        console.print(f"[yellow]warning:[/] {escape(host)} is not loopback: the page has no authentication, "
+                      "and anyone who can reach this port reads every run", highlight=False)  # fmt: skip
+    try:
+        serve_pages(create_app(settings), host, port)
+    except OSError as error:
+        raise Failure(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
 
 @db_app.command("upgrade")

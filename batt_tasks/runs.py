@@ -16,8 +16,8 @@ import contextlib
 import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -26,16 +26,20 @@ from batt_tasks.db import records
 from batt_tasks.db.models import Evaluation, Run, TaskSearch
 from batt_tasks.db.session import session_scope
 from batt_tasks.db.summary import run_summary
-from batt_tasks.payloads import Batch, CandidateRecord, task_payload
+from batt_tasks.payloads import Candidate, CandidateBatch, ScoredBatch, task_payload
 from batt_tasks.search.task_search import SearchOptions, SearchResult
 from batt_tasks.settings import Settings, masked_url
 from batt_tasks.stages.persist import known_md5s, persist_batch, save_search
 from batt_tasks.stages.search import WorkOptions, find_candidates, searched_batches
 
+if TYPE_CHECKING:  # imported where they are used: NumPy and the DSL are not for every command
+    from batt_tasks.stages.score import ScoreBackend
+    from batt_tasks.stages.validate import ProgramRunner
+
 __all__ = ["Progress", "RunRequest", "SearchOptions", "WorkOptions", "cancel", "dispatch", "follow", "run_embedded",
            "start", "summary"]  # fmt: skip
 
-Given = Callable[[ArcTask], list[CandidateRecord]]
+Given = Callable[[ArcTask], list[Candidate]]
 
 
 @dataclass(frozen=True)
@@ -48,11 +52,14 @@ class RunRequest:
     split: str | None = None
     given: Given | None = None  # a user file's candidates per task (work.generator == "user")
     config: dict[str, Any] = field(default_factory=dict)  # e.g. the tasks file, the candidates file
+    # Tasks an earlier run solved (a solver exact on every demo and test output) are not searched: that solver's
+    # row is copied into this run as reused, so its summary and its export count them (see records.reuse_solved).
+    skip_solved: bool = False
 
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a run stands: tasks searched of all, tasks solved, candidates evaluated."""
+    """Where a run stands: tasks searched (or skipped as solved before) of all, tasks solved, candidates evaluated."""
 
     searched: int
     tasks: int
@@ -76,7 +83,15 @@ def start(request: RunRequest, settings: Settings, mode: str | None = None, owne
     }
     tasks = [(task_payload(task), task.source) for task in request.tasks]
     mode = mode or ("embedded" if settings.embedded else "celery")
-    return records.start_run(settings.database_url, tasks, mode, options, owner)
+    return records.start_run(
+        settings.database_url, tasks, mode, options, owner, request.skip_solved, request.work.search.sample_timeout
+    )
+
+
+def skipped_solved(run_id: int, settings: Settings) -> dict[str, str]:
+    """The tasks (key -> id) the run does not search because an earlier run solved them (RunRequest.skip_solved)."""
+    with session_scope(settings.database_url) as session:
+        return records.skipped_solved(session.get_one(Run, run_id))
 
 
 def run_embedded(
@@ -90,12 +105,16 @@ def run_embedded(
 
     status = "failed"
     backend = get_backend(settings.score_backend)
-    done = Progress(0, len(request.tasks), 0, 0, "running")
+    skipped = skipped_solved(run_id, settings)
+    todo = [task for task in request.tasks if task_payload(task)["key"] not in skipped] if skipped else request.tasks
+    done = Progress(len(skipped), len(request.tasks), len(skipped), 0, "running")
+    if skipped:
+        on_task(done)
     try:
         with _terminate_as_interrupt(), SandboxPool(
             settings.sandbox_processes, request.work.search.sample_timeout, request.work.search.memory_cap_mb
         ) as pool:
-            for task, result in _searches(request, settings):
+            for task, result in _searches(replace(request, tasks=todo), settings):
                 payload = task_payload(task)
                 batches, record = searched_batches(run_id, payload, result, request.work, "embedded", None)
                 with session_scope(settings.database_url) as session:
@@ -113,9 +132,9 @@ def run_embedded(
     return status
 
 
-def _advanced(done: Progress, batches: list[Batch], found: bool) -> Progress:
+def _advanced(done: Progress, batches: list[ScoredBatch], found: bool) -> Progress:
     evaluated = sum(len(batch["candidates"]) for batch in batches)
-    solved = any(c.get("demo_exact") for batch in batches for c in batch["candidates"]) or found
+    solved = any(c["demo_exact"] for batch in batches for c in batch["candidates"]) or found
     return Progress(done.searched + 1, done.tasks, done.solved + int(solved), done.evaluated + evaluated, "running")
 
 
@@ -135,7 +154,9 @@ def _searches(request: RunRequest, settings: Settings) -> Iterator[tuple[ArcTask
         yield task, find_candidates(task, request.work, given)
 
 
-def _evaluate(batch: Batch, settings: Settings, pool: Any, backend: Any) -> Batch:
+def _evaluate(
+    batch: CandidateBatch, settings: Settings, pool: "ProgramRunner", backend: "ScoreBackend"
+) -> ScoredBatch:
     """inline -> validate -> score -> persist for one batch, in this process and its sandbox children."""
     from batt_tasks.stages.inline import inline_batch
     from batt_tasks.stages.score import score_batch
@@ -179,11 +200,13 @@ def dispatch(
     settings: Settings,
     queue: str | None = None,
     on_wait: Callable[[str], None] = lambda message: None,
+    window: int | None = None,
 ) -> int:
     """Hand the run to the workers: plan it in Redis and send its first search jobs; returns at once.
+    `window`: queue.dispatch.search_window's answer, when the caller asked for it while the run was recorded.
 
     Refuses a database the workers cannot share (SQLite is a file on this machine). A user file's
-    candidates wait in Redis for their task's job.
+    candidates wait in Redis for their task's job. Tasks the run skips as solved before get no job.
     """
     from batt_tasks.queue.dispatch import dispatch_run
 
@@ -192,13 +215,19 @@ def dispatch(
             f"a distributed run needs a database every worker reaches, not {masked_url(settings.database_url)}: "
             "set BATT_DATABASE_URL to PostgreSQL (or unset BATT_BROKER_URL for the embedded default)"
         )
-    payloads = [task_payload(task) for task in request.tasks]
+    skipped = skipped_solved(run_id, settings)
+    todo = [(task_payload(task), task) for task in request.tasks]
+    todo = [(payload, task) for payload, task in todo if payload["key"] not in skipped]
+    if not todo:  # every task was solved before: no search job, so no worker would ever end the run
+        records.finish_run(settings.database_url, run_id)
+        return 0
     given = None
     if request.given is not None:
-        given = {p["key"]: orjson.dumps(request.given(t)) for p, t in zip(payloads, request.tasks, strict=True)}
-    keys = [payload["key"] for payload in payloads]
+        given = {payload["key"]: orjson.dumps(request.given(task)) for payload, task in todo}
+    keys = [payload["key"] for payload, _ in todo]
+    ids = {payload["key"]: payload["id"] for payload, _ in todo}
     return dispatch_run(
-        settings, run_id, keys, queue or settings.queue, request.work.search.seconds, given, on_wait=on_wait
+        settings, run_id, keys, queue or settings.queue, request.work.search.seconds, given, on_wait, window, ids
     )
 
 
@@ -217,7 +246,8 @@ def progress(run_id: int, settings: Settings) -> Progress:
                 Evaluation.run_id == run_id, Evaluation.demo_exact.is_(True)
             )
         )
-        return Progress(searched, run.tasks, solved or 0, evaluated or 0, run.status)
+        skipped = len(records.skipped_solved(run))
+        return Progress(searched + skipped, run.tasks, solved or 0, evaluated or 0, run.status)
 
 
 def follow(
@@ -277,10 +307,10 @@ def _work_of(run_id: int, settings: Settings) -> WorkOptions:
 def _queue_of(run_id: int, settings: Settings) -> str | None:
     from batt_tasks.queue.app import app
     from batt_tasks.queue.completion import RunKeys
-    from batt_tasks.queue.redelivery import redis_client
+    from batt_tasks.queue.redelivery import redis_client, text
 
     raw = redis_client(app.conf.broker_url).get(RunKeys(settings.queue, run_id).queue)
-    return raw.decode() if raw is not None else None
+    return text(raw) if raw is not None else None
 
 
 def cancel(run_id: int, settings: Settings) -> bool:

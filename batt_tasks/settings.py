@@ -21,52 +21,62 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="BATT_", extra="ignore")
 
-    database_url: str = Field(EMBEDDED_DATABASE_URL, description="SQLAlchemy URL of the results database")
-    broker_url: str | None = Field(None, description="Celery broker URL (Redis); unset means embedded")
-    sample_timeout: float = Field(1.0, gt=0, description="seconds one candidate may run on one sample")
-    memory_cap_mb: int = Field(1024, gt=0, description="memory a candidate may allocate, in MiB")
-    batch_size: int = Field(256, ge=1, description="candidates per Celery chain (of one task or several)")
-    score_backend: Literal["auto", "numpy", "cupy"] = Field("auto", description="array library for scoring")
+    database_url: str = Field(default=EMBEDDED_DATABASE_URL, description="SQLAlchemy URL of the results database")
+    broker_url: str | None = Field(default=None, description="Celery broker URL (Redis); unset means embedded")
+    sample_timeout: float = Field(default=1.0, gt=0, description="seconds one candidate may run on one sample")
+    memory_cap_mb: int = Field(default=1024, gt=0, description="memory a candidate may allocate, in MiB")
+    batch_size: int = Field(default=256, ge=1, description="candidates per Celery chain (of one task or several)")
+    score_backend: Literal["auto", "numpy", "cupy"] = Field(default="auto", description="array library for scoring")
     sandbox_processes: int = Field(
         default_factory=lambda: max(1, (os.cpu_count() or 1)),
         ge=1,
         description="long-lived child processes that run candidates in the embedded default",
     )
     generator: Literal["search", "sweep"] = Field(
-        "search",
+        default="search",
         description="search: typed enumeration and mutations, the best candidates go on; "
         "sweep: a fixed list of seeds, compositions and mutations, all of them go on (load tests)",
     )
-    budget: int = Field(20_000, ge=1, description="programs the search tries per task (sweep: candidates per task)")
-    search_depth: int = Field(3, ge=0, le=5, description="most calls in an enumerated program (0: mutations only)")
-    search_keep: int = Field(32, ge=1, description="candidates per task the search sends to the pipeline")
-    search_seconds: float = Field(60.0, gt=0, description="wall-time limit of one task's search")
-    search_stop_after: int = Field(1, ge=1, description="solvers (every demo exact) that end a task's search")
+    budget: int = Field(
+        default=20_000, ge=1, description="programs the search tries per task (sweep: candidates per task)"
+    )
+    search_depth: int = Field(
+        default=3, ge=0, le=5, description="most calls in an enumerated program (0: mutations only)"
+    )
+    search_keep: int = Field(default=32, ge=1, description="candidates per task the search sends to the pipeline")
+    search_seconds: float = Field(default=60.0, gt=0, description="wall-time limit of one task's search")
+    search_stop_after: int = Field(default=1, ge=1, description="solvers (every demo exact) that end a task's search")
     search_processes: int = Field(
         default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=1, description="processes that search tasks"
     )
     search_window: int | None = Field(
-        None,
+        default=None,
         ge=1,
         description="search jobs of one run queued or running at once (fairness between runs); "
         "unset: twice the live workers' slots, at least 16",
     )
-    hostname: str | None = Field(None, description="the name workers started here use (-n gpuN@HOSTNAME)")
-    seed: int = Field(0, description="seed of the candidate generator")
-    queue: str = Field("batt", description="shared Celery queue; per-GPU queues are <queue>.gpu<N>")
-    max_redeliveries: int = Field(2, ge=1, description="times a batch may kill its worker before a candidate is failed")
+    hostname: str | None = Field(default=None, description="the name workers started here use (-n gpuN@HOSTNAME)")
+    seed: int = Field(default=0, description="seed of the candidate generator")
+    queue: str = Field(default="batt", description="shared Celery queue; per-GPU queues are <queue>.gpu<N>")
+    max_redeliveries: int = Field(
+        default=2, ge=1, description="times a batch may kill its worker before a candidate is failed"
+    )
     broker_patience: float = Field(
-        120.0, ge=0, description="seconds the producer waits for an unreachable broker before it gives up"
+        default=120.0, ge=0, description="seconds the producer waits for an unreachable broker before it gives up"
     )
-    visibility_timeout: int = Field(3600, ge=1, description="seconds before Redis redelivers an unacked task")
+    visibility_timeout: int = Field(default=3600, ge=1, description="seconds before Redis redelivers an unacked task")
     validate_margin: float = Field(
-        60.0, gt=0, description="seconds a validate task may run beyond its samples' timers before it is killed"
+        default=60.0, gt=0, description="seconds a validate task may run beyond its samples' timers before it is killed"
     )
-    worker_max_memory_mb: int = Field(2048, ge=64, description="a worker child is replaced above this resident size")
-    flower_user: str = Field("batt", description="Flower basic-auth user")
-    flower_password: str | None = Field(None, description="Flower basic-auth password; Flower refuses to start without")
-    flower_port: int = Field(5555, description="Flower's port")
-    state_dir: str = Field(".batt", description="where `batt workers` keeps pid files and logs")
+    worker_max_memory_mb: int = Field(
+        default=2048, ge=64, description="a worker child is replaced above this resident size"
+    )
+    flower_user: str = Field(default="batt", description="Flower basic-auth user")
+    flower_password: str | None = Field(
+        default=None, description="Flower basic-auth password; Flower refuses to start without"
+    )
+    flower_port: int = Field(default=5555, description="Flower's port")
+    state_dir: str = Field(default=".batt", description="where `batt workers` keeps pid files and logs")
 
     @field_validator("database_url")
     @classmethod

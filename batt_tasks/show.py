@@ -6,6 +6,7 @@ outside text (anyone with the database file can edit it): the program shown is t
 form, never the stored text, and every line goes through `shown`, so no escape sequence reaches the terminal.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,11 +41,11 @@ class TaskView:
 
     @property
     def expected(self) -> list[GridList | None]:
-        return [pair["output"] for pair in [*self.task["train"], *self.task["test"]]]
+        return [pair["output"] for pair in _pairs(self.task)]
 
     @property
     def inputs(self) -> list[GridList]:
-        return [pair["input"] for pair in [*self.task["train"], *self.task["test"]]]
+        return _inputs(self.task)
 
     def label(self, index: int) -> str:
         """The sample at index as "demo 2" or "test 1" (demo samples come first)."""
@@ -62,13 +63,28 @@ def task_view(session: Session, task_id: str, run_id: int | None = None, timeout
         raise LookupError(f"no task {task_id} in the database")
     task = task_payload_of(session, task_key)
     best = ranked_solvers(session, task_key, run_id=run_id, limit=1)
-    count = len(task["train"]) + len(task["test"])
     if not best:
+        count = len(task["train"]) + len(task["test"])
         return TaskView(task, None, [None] * count, [NO_SOLVER] * count, [None] * count)
-    pairs = [*task["train"], *task["test"]]
-    runs = run_program(best[0].program, [tuple(map(tuple, pair["input"])) for pair in pairs], timeout)
+    return solver_view(task, best[0], timeout)
+
+
+def solver_view(task: TaskPayload, solver: RankedSolver, timeout: float) -> TaskView:
+    """The solver run again on every demo and test input of the task (in this main thread: SIGALRM)."""
+    pairs = _pairs(task)
+    runs = run_program(solver.program, [tuple(map(tuple, grid)) for grid in _inputs(task)], timeout)
     statuses = [_status(run, pair["output"]) for run, pair in zip(runs, pairs, strict=True)]
-    return TaskView(task, best[0], [_output(run) for run in runs], statuses, [run["error"] for run in runs])
+    return TaskView(task, solver, [_output(run) for run in runs], statuses, [run["error"] for run in runs])
+
+
+def _pairs(task: TaskPayload) -> list[Mapping[str, GridList | None]]:
+    """Every demo pair, then every test pair (whose output may be unknown)."""
+    return [*task["train"], *task["test"]]
+
+
+def _inputs(task: TaskPayload) -> list[GridList]:
+    """Every demo input, then every test input (a task always has them: the loader checks)."""
+    return [grid for pair in _pairs(task) if (grid := pair["input"]) is not None]
 
 
 def _output(run: SampleRun) -> GridList | None:
@@ -93,16 +109,16 @@ def describe(view: TaskView) -> str:
         lines.append("no solver evaluated yet")
     else:
         lines += [
-            f"best solver {solver.md5} (run {solver.run_id}): size {solver.size}, {_scores(solver)}",
+            f"best solver {solver.md5} (run {solver.run_id}): size {solver.size}, {scores_text(solver)}",
             "",
-            *_program_lines(solver.program),
+            *program_lines(solver.program),
             "",
         ]
-        lines += [f"{view.label(i)}: {_sample_line(view, i)}" for i in range(len(view.statuses))]
+        lines += [f"{view.label(i)}: {sample_line(view, i)}" for i in range(len(view.statuses))]
     return "\n".join(shown(line) for line in lines)
 
 
-def _program_lines(program: str) -> list[str]:
+def program_lines(program: str) -> list[str]:
     try:
         return rebuilt_source(program).rstrip("\n").split("\n")
     except Rejected as reason:
@@ -113,13 +129,13 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def _scores(solver: RankedSolver) -> str:
+def scores_text(solver: RankedSolver) -> str:
     # Scores are means of 0-1000 sample scores; one decimal tells a near miss (999.8) from exact.
     test = "n/a" if solver.test_score is None else f"{round(solver.test_score, 1):g}"
     return f"demo score {round(solver.demo_score, 1):g}, test score {test}"
 
 
-def _sample_line(view: TaskView, index: int) -> str:
+def sample_line(view: TaskView, index: int) -> str:
     status, output, expected = view.statuses[index], view.outputs[index], view.expected[index]
     if status == "wrong" and output is not None and expected is not None:
         return f"wrong ({_difference(output, expected)})"
@@ -155,9 +171,9 @@ def render_png(view: TaskView, path: Path) -> Path:
     try:
         for index in range(rows):
             row = axes[index]
-            _draw(row[0], view.inputs[index], f"{view.label(index)} input", colours)
-            _draw(row[1], view.expected[index], "expected", colours, missing="unknown")
-            _draw(row[2], view.outputs[index], f"solver: {view.statuses[index]}", colours, missing="no output")
+            draw_grid(row[0], view.inputs[index], f"{view.label(index)} input", colours)
+            draw_grid(row[1], view.expected[index], "expected", colours, missing="unknown")
+            draw_grid(row[2], view.outputs[index], f"solver: {view.statuses[index]}", colours, missing="no output")
         figure.suptitle(_figure_title(view), fontsize=12)
         figure.tight_layout()
         figure.savefig(path, dpi=100)
@@ -169,10 +185,10 @@ def render_png(view: TaskView, path: Path) -> Path:
 def _figure_title(view: TaskView) -> str:
     if view.solver is None:
         return f"task {shown(view.task['id'])}: no solver evaluated yet"
-    return f"task {shown(view.task['id'])}: solver {shown(view.solver.md5[:8])}, {_scores(view.solver)}"
+    return f"task {shown(view.task['id'])}: solver {shown(view.solver.md5[:8])}, {scores_text(view.solver)}"
 
 
-def _draw(axis: Any, grid: GridList | None, title: str, colours: Any, missing: str = "no output") -> None:
+def draw_grid(axis: Any, grid: GridList | None, title: str, colours: Any, missing: str = "no output") -> None:
     axis.set_title(title, fontsize=10)
     axis.set_xticks([])
     axis.set_yticks([])

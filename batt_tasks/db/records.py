@@ -3,11 +3,12 @@
 import os
 import socket
 import subprocess
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from batt_tasks.db.models import Evaluation, Run, RunTask, Task, TaskSearch
@@ -16,6 +17,8 @@ from batt_tasks.payloads import TaskPayload
 
 # Statuses a run ends in; only a running run moves to one of them.
 ENDED = ("finished", "failed", "interrupted", "cancelled", "dead")
+# The run's config key naming the tasks it skipped as solved by an earlier run ({task key: task id}).
+SKIPPED_SOLVED = "skipped_solved"
 
 
 def git_revision() -> str | None:
@@ -47,10 +50,14 @@ def start_run(
     mode: str,
     settings: dict[str, Any],
     owner: str | None,
+    skip_solved: bool = False,
+    sample_timeout: float = 1.0,
 ) -> int:
     """Record a new run and every task it covers (grids once per key); returns the run id.
 
-    `settings` holds dataset, split, seed, budget and the config stored with the run.
+    `settings` holds dataset, split, seed, budget and the config stored with the run. With `skip_solved`, the
+    tasks an earlier run solved are settled in the same transaction (reuse_solved, under the run's per-sample
+    limit): the run's config names them, and no search of the run may start before that is recorded.
     """
     with session_scope(database_url) as session:
         run = Run(
@@ -68,7 +75,57 @@ def start_run(
         session.add(run)
         session.flush()
         save_tasks(session, run.id, tasks)
+        if skip_solved:
+            skipped = reuse_solved(session, run.id, [task for task, _ in tasks], sample_timeout)
+            run.config = {**run.config, SKIPPED_SOLVED: skipped}
         return run.id
+
+
+def reuse_solved(session: Session, run_id: int, tasks: Sequence[TaskPayload], sample_timeout: float) -> dict[str, str]:
+    """Of `tasks`, those an earlier run solved: an original evaluation (not a copy) that ran ok and was exact on
+    every demo and every test output. Each such solver's evaluation is copied into this run as reused (the
+    stages' own reuse_evaluations, so the copy is what a rerun of it would reuse); returns {task key: task id}
+    of the tasks that now hold a solved row in this run: the ones it does not search.
+
+    A task whose test outputs are unknown (a Kaggle challenge) is never skipped: no row of it is test-exact.
+    """
+    from batt_tasks.stages.persist import reuse_evaluations  # the stages' rule for what a copy holds
+
+    by_key = {task["key"]: task for task in tasks}
+    if not by_key:
+        return {}
+    query = (
+        select(Evaluation.task_key, Evaluation.solver_md5, Evaluation.origin)
+        .where(_solved(list(by_key)), Evaluation.run_id != run_id, Evaluation.reused_from_run.is_(None))
+        .order_by(Evaluation.id)
+    )
+    origins: dict[str, dict[str, str]] = defaultdict(dict)
+    for key, md5, origin in session.execute(query):
+        origins[key][md5] = origin
+    for key, chosen in origins.items():
+        reuse_evaluations(session, run_id, by_key[key], chosen, sample_timeout)
+    # A copy is the latest evaluation of its solver that still holds: the solved one itself, unless a later
+    # evaluation of the same program says otherwise. Only a task with a solved row in this run is skipped.
+    copied = set(
+        session.scalars(select(Evaluation.task_key).where(Evaluation.run_id == run_id, _solved(list(origins))))
+    )
+    return {key: task["id"] for key, task in by_key.items() if key in copied}
+
+
+def _solved(task_keys: list[str]) -> ColumnElement[bool]:
+    """Rows of these tasks that solve them: ran ok, exact on every demo and every test output."""
+    return and_(
+        Evaluation.task_key.in_(task_keys),
+        Evaluation.status == "ok",
+        Evaluation.demo_exact.is_(True),
+        Evaluation.test_exact.is_(True),
+    )
+
+
+def skipped_solved(run: Run) -> dict[str, str]:
+    """The tasks (key -> id) a run skipped as solved before; empty unless it was asked to (reuse_solved)."""
+    skipped: dict[str, str] = (run.config or {}).get(SKIPPED_SOLVED) or {}
+    return skipped
 
 
 def save_tasks(session: Session, run_id: int, tasks: Sequence[tuple[TaskPayload, str]]) -> None:
@@ -93,16 +150,20 @@ def finish_run(database_url: str, run_id: int, status: str = "finished") -> bool
     """Mark a running run ended, with its dedup counts; False when it had ended already (a cancel wins)."""
     with session_scope(database_url) as session:
         counts = dedup_counts(session, run_id)
-        ended = session.execute(
-            update(Run)
-            .where(Run.id == run_id, Run.status == "running")
-            .values(
-                status=status,
-                finished_at=datetime.now(UTC),
-                generated=counts["generated"],
-                after_dedup=counts["after_dedup"],
-                dedup_dropped=counts["dropped"],
-            )
+        # An UPDATE's result is a CursorResult, which has the row count; Session.execute is typed for any statement.
+        ended = cast(
+            CursorResult[Any],
+            session.execute(
+                update(Run)
+                .where(Run.id == run_id, Run.status == "running")
+                .values(
+                    status=status,
+                    finished_at=datetime.now(UTC),
+                    generated=counts["generated"],
+                    after_dedup=counts["after_dedup"],
+                    dedup_dropped=counts["dropped"],
+                )
+            ),
         )
         return bool(ended.rowcount)
 
@@ -111,18 +172,20 @@ def dedup_counts(session: Session, run_id: int) -> dict[str, Any]:
     """Candidates the run's searches gave, and what each dedup rule dropped, from its rows.
 
     textual: second copies of a text (the search link); canonical: second copies of an md5 (inline; every
-    other candidate that went on has one evaluation row); known: rows copied from earlier runs.
+    other candidate that went on has one evaluation row); known: rows copied from earlier runs (not those of
+    tasks skipped as solved before: no search gave them).
     """
     generated, sent = session.execute(
         select(func.coalesce(func.sum(TaskSearch.generated), 0), func.coalesce(func.sum(TaskSearch.sent), 0)).where(
             TaskSearch.run_id == run_id
         )
     ).one()
+    skipped = list(skipped_solved(session.get_one(Run, run_id)))
     fresh, reused = session.execute(
         select(
             func.count(Evaluation.id).filter(Evaluation.reused_from_run.is_(None)),
             func.count(Evaluation.id).filter(Evaluation.reused_from_run.is_not(None)),
-        ).where(Evaluation.run_id == run_id)
+        ).where(Evaluation.run_id == run_id, Evaluation.task_key.not_in(skipped))
     ).one()
     return {
         "generated": int(generated),

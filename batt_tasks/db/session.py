@@ -6,9 +6,9 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, Insert, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
 def get_engine(url: str) -> Engine:
@@ -47,12 +47,15 @@ def session_scope(url: str) -> Iterator[Session]:
         session.close()
 
 
-def insert(session: Session, model: type[Any]) -> Insert:
+def insert(session: Session, model: type[DeclarativeBase]) -> postgresql.Insert | sqlite.Insert:
     """The dialect's INSERT on the model's table, which knows ON CONFLICT (PostgreSQL and SQLite alike).
 
     Statements are executed with a list of rows (executemany), never with rows baked into VALUES:
     the compiled statement is then cached and reused by every batch.
     """
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model.__table__)
+    table = model.__table__
+    if not isinstance(table, Table):  # a model mapped to a table, not to a join or a select
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

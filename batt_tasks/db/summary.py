@@ -1,17 +1,15 @@
 """A run's summary, computed from its rows: what `batt run` prints is what the database holds."""
 
-from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
-from batt_tasks.db.models import Evaluation, Run, Solver, StageTiming, TaskSearch
-from batt_tasks.db.records import dedup_counts
+from batt_tasks.db.models import Evaluation, Run, StageTiming, TaskSearch
+from batt_tasks.db.queries import task_attempts
+from batt_tasks.db.records import dedup_counts, skipped_solved
 
 STATUSES = ("ok", "error", "timeout", "lost", "memory", "rejected")
-# ARC Prize rule: two attempts per test input, so the two best demo-exact solvers are the answer.
-ATTEMPTS = 2
 
 
 def run_summary(session: Session, run_id: int, database: str) -> dict[str, Any]:
@@ -44,6 +42,7 @@ def run_summary(session: Session, run_id: int, database: str) -> dict[str, Any]:
         "budget": run.budget,
         "tasks": run.tasks,
         "searched": search.pop("tasks_searched"),
+        "skipped_solved": len(skipped_solved(run)),  # not searched: an earlier run solved them (--skip-solved)
         "generated": dedup["generated"] if dedup else run.generated,
         "after_dedup": dedup["after_dedup"] if dedup else run.after_dedup,
         "dedup_dropped": dedup["dropped"] if dedup else run.dedup_dropped,
@@ -92,17 +91,13 @@ def search_summary(session: Session, run_id: int) -> dict[str, Any]:
 
 
 def solved_and_correct(session: Session, run_id: int) -> tuple[set[str], set[str]]:
-    """Task ids with a demo-exact solver, and those whose two best such solvers include a test-exact one.
+    """Task ids with a demo-exact solver, and those one of whose two attempts is test-exact.
 
-    Best means: higher demo score, then the shorter program, then the md5 (a stable tie-break).
+    The attempts are the task_attempts view's (the ARC Prize's two, best distinct predictions first by the one
+    rule, queries.BEST_FIRST): the same ones `batt export` submits and run_summary counts.
     """
-    rows = session.execute(
-        select(Evaluation.task_id, Evaluation.test_exact, Solver.size, Evaluation.solver_md5)
-        .join(Solver, Solver.md5 == Evaluation.solver_md5)
-        .where(Evaluation.run_id == run_id, Evaluation.demo_exact.is_(True))
-    ).all()
-    attempts: dict[str, list[tuple[int, str, bool]]] = defaultdict(list)
-    for task_id, test_exact, size, md5 in rows:
-        attempts[task_id].append((size, md5, bool(test_exact)))
-    correct = {task for task, options in attempts.items() if any(ok for _, _, ok in sorted(options)[:ATTEMPTS])}
-    return set(attempts), correct
+    solved = session.scalars(
+        select(Evaluation.task_id).where(Evaluation.run_id == run_id, Evaluation.demo_exact.is_(True)).distinct()
+    )
+    correct = {attempt.task_id for attempt in task_attempts(session, run_id) if attempt.test_exact}
+    return set(solved), correct

@@ -4,13 +4,18 @@ Rotations and mirrors take a Grid or a Patch. A patch turns inside its own bound
 which keeps its upper-left corner where it was (a box of h x w becomes w x h when turned).
 """
 
-from .types import Boolean, Indices, Integer, IntegerPair, Object, Patch, Piece
+from typing import TYPE_CHECKING, overload
+
+from .types import Boolean, Grid, Indices, Integer, IntegerPair, Object, Patch, Piece
+
+if TYPE_CHECKING:  # typing_extensions is for the checker only: a sandbox child imports the DSL and no more
+    from typing_extensions import TypeIs
 
 # How far gravitate slides before giving up: enough to cross a 30 x 30 grid twice.
 _MAX_SLIDE = 60
 
 
-def _is_object(patch: Patch) -> Boolean:
+def _is_object(patch: Patch) -> "TypeIs[Object]":
     """Return whether a non-empty patch holds coloured cells rather than bare indices."""
     for item in patch:
         return isinstance(item[1], tuple)
@@ -44,6 +49,12 @@ def _affine(patch: Patch, ii: int, ij: int, ci: int, ji: int, jj: int, cj: int) 
     return frozenset((ii * i + ij * j + ci, ji * i + jj * j + cj) for i, j in patch)
 
 
+@overload
+def rot90(piece: Grid) -> Grid: ...
+@overload
+def rot90(piece: Object) -> Object: ...
+@overload
+def rot90(piece: Indices) -> Indices: ...
 def rot90(piece: Piece) -> Piece:
     """Return the piece turned a quarter clockwise."""
     if isinstance(piece, tuple):
@@ -54,6 +65,12 @@ def rot90(piece: Piece) -> Piece:
     return _affine(piece, 0, 1, t - lf, -1, 0, lf + b)
 
 
+@overload
+def rot180(piece: Grid) -> Grid: ...
+@overload
+def rot180(piece: Object) -> Object: ...
+@overload
+def rot180(piece: Indices) -> Indices: ...
 def rot180(piece: Piece) -> Piece:
     """Return the piece turned half a turn."""
     if isinstance(piece, tuple):
@@ -64,6 +81,12 @@ def rot180(piece: Piece) -> Piece:
     return _affine(piece, -1, 0, t + b, 0, -1, lf + r)
 
 
+@overload
+def rot270(piece: Grid) -> Grid: ...
+@overload
+def rot270(piece: Object) -> Object: ...
+@overload
+def rot270(piece: Indices) -> Indices: ...
 def rot270(piece: Piece) -> Piece:
     """Return the piece turned a quarter counter-clockwise."""
     if isinstance(piece, tuple):
@@ -74,6 +97,12 @@ def rot270(piece: Piece) -> Piece:
     return _affine(piece, 0, -1, t + r, 1, 0, lf - t)
 
 
+@overload
+def hmirror(piece: Grid) -> Grid: ...
+@overload
+def hmirror(piece: Object) -> Object: ...
+@overload
+def hmirror(piece: Indices) -> Indices: ...
 def hmirror(piece: Piece) -> Piece:
     """Return the piece flipped upside down (mirrored across a horizontal axis)."""
     if isinstance(piece, tuple):
@@ -84,6 +113,12 @@ def hmirror(piece: Piece) -> Piece:
     return _affine(piece, -1, 0, t + b, 0, 1, 0)
 
 
+@overload
+def vmirror(piece: Grid) -> Grid: ...
+@overload
+def vmirror(piece: Object) -> Object: ...
+@overload
+def vmirror(piece: Indices) -> Indices: ...
 def vmirror(piece: Piece) -> Piece:
     """Return the piece flipped left to right (mirrored across a vertical axis)."""
     if isinstance(piece, tuple):
@@ -94,6 +129,12 @@ def vmirror(piece: Piece) -> Piece:
     return _affine(piece, 1, 0, 0, 0, -1, lf + r)
 
 
+@overload
+def dmirror(piece: Grid) -> Grid: ...
+@overload
+def dmirror(piece: Object) -> Object: ...
+@overload
+def dmirror(piece: Indices) -> Indices: ...
 def dmirror(piece: Piece) -> Piece:
     """Return the piece mirrored across its main diagonal (transposed)."""
     if isinstance(piece, tuple):
@@ -104,6 +145,12 @@ def dmirror(piece: Piece) -> Piece:
     return _affine(piece, 0, 1, t - lf, 1, 0, lf - t)
 
 
+@overload
+def cmirror(piece: Grid) -> Grid: ...
+@overload
+def cmirror(piece: Object) -> Object: ...
+@overload
+def cmirror(piece: Indices) -> Indices: ...
 def cmirror(piece: Piece) -> Piece:
     """Return the piece mirrored across its anti-diagonal."""
     if isinstance(piece, tuple):
@@ -114,6 +161,10 @@ def cmirror(piece: Piece) -> Piece:
     return _affine(piece, 0, -1, t + r, -1, 0, lf + b)
 
 
+@overload
+def shift(patch: Object, offset: IntegerPair) -> Object: ...
+@overload
+def shift(patch: Indices, offset: IntegerPair) -> Indices: ...
 def shift(patch: Patch, offset: IntegerPair) -> Patch:
     """Return the patch moved by offset (di, dj)."""
     di, dj = offset
@@ -122,6 +173,10 @@ def shift(patch: Patch, offset: IntegerPair) -> Patch:
     return frozenset((i + di, j + dj) for i, j in patch)
 
 
+@overload
+def normalize(patch: Object) -> Object: ...
+@overload
+def normalize(patch: Indices) -> Indices: ...
 def normalize(patch: Patch) -> Patch:
     """Return the patch moved so that its upper-left corner is (0, 0)."""
     if not patch:

@@ -25,7 +25,7 @@ VIEW_NAMES = (
 __all__ = [*VIEW_NAMES, "arrange", "cellblocks", "kronecker"]
 
 _TURNS: tuple[Callable[[Grid], Grid], ...] = (
-    lambda grid: grid, rot90, rot180, rot270, hmirror, vmirror, dmirror, cmirror,  # type: ignore[list-item]
+    lambda grid: grid, rot90, rot180, rot270, hmirror, vmirror, dmirror, cmirror,
 )  # fmt: skip
 
 

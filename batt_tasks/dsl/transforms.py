@@ -7,6 +7,7 @@ is the grid's most common colour, as `objects(..., without_bg=True)` has it.
 
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 
 from .colour import mostcolor
 from .geometry import _bounds, hmirror, normalize, rot90, rot180, rot270, vmirror
@@ -105,19 +106,32 @@ def _enclosed_cells(grid: Grid) -> set[tuple[int, int]]:
     return open_ - reached
 
 
+def _reflected(rows: int | None, cols: int | None, i: int, j: int) -> tuple[int, int]:
+    """(i, j) mirrored across the row axis at rows / 2 and the column axis at cols / 2 (None: not across it)."""
+    return (i if rows is None else rows - i, j if cols is None else cols - j)
+
+
+def _transposed(shift: int, size: tuple[int, int] | None, i: int, j: int) -> tuple[int, int]:
+    """(i, j) mirrored across the main diagonal moved by `shift`, or across the anti-diagonal of a grid of `size`."""
+    if size is None:
+        return (j + shift, i - shift)
+    height, width = size
+    return (height - 1 - j + shift, width - 1 - i + shift)
+
+
 def _mirrors(height: int, width: int) -> list[Callable[[int, int], tuple[int, int]]]:
     """Reflections across a row axis, a column axis, a point and the diagonals, also a little off the middle."""
     found: list[Callable[[int, int], tuple[int, int]]] = []
     for rows in range(height - 3, height + 2):
-        found.append(lambda i, j, s=rows: (s - i, j))
+        found.append(partial(_reflected, rows, None))
     for cols in range(width - 3, width + 2):
-        found.append(lambda i, j, s=cols: (i, s - j))
+        found.append(partial(_reflected, None, cols))
     for rows in range(height - 2, height + 1):
         for cols in range(width - 2, width + 1):
-            found.append(lambda i, j, s=rows, t=cols: (s - i, t - j))
+            found.append(partial(_reflected, rows, cols))
     for shift in (-1, 0, 1):
-        found.append(lambda i, j, d=shift: (j + d, i - d))
-        found.append(lambda i, j, d=shift: (height - 1 - j + d, width - 1 - i + d))
+        found.append(partial(_transposed, shift, None))
+        found.append(partial(_transposed, shift, (height, width)))
     return found
 
 

@@ -1,18 +1,21 @@
 """What goes onto the queues: a run's search jobs, each task's chains inline -> validate -> score -> persist,
 and the messages a Redis restart lost, sent again."""
 
+import contextlib
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from celery import Signature, chain
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from batt_tasks.payloads import Batch
+from batt_tasks.payloads import Batch, C, CandidateBatch
 from batt_tasks.queue.app import app
 from batt_tasks.queue.completion import RunKeys, plan_of, plan_run
+from batt_tasks.queue.labels import link_label, search_label
 from batt_tasks.queue.redelivery import redis_client
-from batt_tasks.queue.stash import BatchesGone, chain_key, links_from, stash, unstash
+from batt_tasks.queue.stash import BatchesGone, Link, chain_key, links_from, stash, unstash
 from batt_tasks.queue.stranded import SEARCH_TASK, stranded_chains, stranded_searches
 from batt_tasks.settings import Settings
 
@@ -20,7 +23,7 @@ from batt_tasks.settings import Settings
 # first. Later links go first: a worker finishes the chains it started before it starts another, so rows land
 # all along the run and few chains' batches wait in Redis; searches come last, so a worker turns what it found
 # into rows before it searches the next task.
-LINK_PRIORITY = {"inline": 6, "validate": 3, "score": 0, "persist": 0}
+LINK_PRIORITY: dict[Link, int] = {"inline": 6, "validate": 3, "score": 0, "persist": 0}
 SEARCH_PRIORITY = 9
 # A search ends itself at its own deadline (and a hard alarm a few seconds later); these are Celery's
 # backstops for a search stuck where neither reaches: a soft limit that records it as stopped by time,
@@ -33,6 +36,8 @@ SEARCH_HARD_MARGIN = 60.0
 # twice the slots of the workers alive when it starts (each has one to run and one ready), and never so few
 # that workers joining later have nothing to take.
 MIN_WINDOW = 16
+# How long a producer waits for search_window_soon's answer past the broadcast's own timeout.
+PROBE_PATIENCE = 2.0
 
 
 def search_window(settings: Settings, timeout: float = 0.5) -> int:
@@ -44,6 +49,26 @@ def search_window(settings: Settings, timeout: float = 0.5) -> int:
     return max(MIN_WINDOW, 2 * slots)
 
 
+def search_window_soon(settings: Settings) -> Callable[[], int | None]:
+    """Start asking the workers for the window now, in a thread; the call returned gives the answer, or
+    None if the broker did not (dispatch_run then asks again, patiently). The broadcast waits its whole
+    timeout for replies: a run's producer starts it first and records the run meanwhile."""
+    answer: list[int] = []
+
+    def ask() -> None:
+        with contextlib.suppress(BrokerError, RedisConnectionError, OSError):
+            answer.append(search_window(settings))
+
+    probe = threading.Thread(target=ask, name="search-window", daemon=True)
+    probe.start()
+
+    def result() -> int | None:
+        probe.join(PROBE_PATIENCE)  # a broker that is down is waited for by dispatch_run, saying so
+        return answer[0] if answer else None
+
+    return result
+
+
 def dispatch_run(
     settings: Settings,
     run_id: int,
@@ -52,20 +77,24 @@ def dispatch_run(
     search_seconds: float,
     given: dict[str, bytes] | None = None,
     on_wait: Callable[[str], None] = lambda message: None,
+    window: int | None = None,
+    task_ids: Mapping[str, str] | None = None,
 ) -> int:
     """Plan the run in Redis and send its first search jobs; returns how many went out.
 
     `given` maps a task key to its user candidates (JSON), which wait in Redis for that task's job.
-    A broker that stops answering is waited for, up to BATT_BROKER_PATIENCE seconds per outage.
+    `window` is search_window's answer when the caller has it already. A broker that stops answering is
+    waited for, up to BATT_BROKER_PATIENCE seconds per outage. `task_ids` (key -> id) names the tasks in Flower.
     """
     client = redis_client(app.conf.broker_url)
     keys = RunKeys(settings.queue, run_id)
-
+    names = task_ids or {}
+    known = window
     window = settings.search_window or MIN_WINDOW
 
     def plan() -> None:
         nonlocal window
-        window = search_window(settings)  # asks the workers: a broker that is down is waited for here too
+        window = known or search_window(settings)  # asks the workers: a broker that is down is waited for here too
         plan_run(client, keys, task_keys, queue, window)
         for task_key, candidates in (given or {}).items():
             client.set(keys.given(task_key), candidates, ex=7 * 24 * 3600)
@@ -73,23 +102,26 @@ def dispatch_run(
     _patiently(plan, settings, on_wait)
     first = min(window, len(task_keys))
     for index in range(first):
-        _patiently(lambda: send_search(run_id, index, task_keys[index], queue, search_seconds), settings, on_wait)  # noqa: B023
+        key = task_keys[index]
+        _patiently(lambda: send_search(run_id, index, key, queue, search_seconds, names.get(key)), settings, on_wait)  # noqa: B023
     return first
 
 
-def send_search(run_id: int, index: int, task_key: str, queue: str, search_seconds: float) -> None:
-    """One task's search job; Flower shows which run and task it is."""
+def send_search(
+    run_id: int, index: int, task_key: str, queue: str, search_seconds: float, task_id: str | None = None
+) -> None:
+    """One task's search job; Flower shows which run and task it is (labels.search_label)."""
     app.signature(SEARCH_TASK).apply_async(
         (run_id, index),
         queue=queue,
         priority=SEARCH_PRIORITY,
         soft_time_limit=search_seconds + SEARCH_SOFT_MARGIN,
         time_limit=search_seconds + SEARCH_HARD_MARGIN,
-        argsrepr=f"run={run_id} task#{index} key={task_key[:8]}",
+        **search_label(run_id, index, task_key, task_id),
     )
 
 
-def send_chains(settings: Settings, batches: Sequence[Batch], queue: str) -> list[str]:
+def send_chains(settings: Settings, batches: Sequence[CandidateBatch], queue: str) -> list[str]:
     """Each batch as its own chain on `queue` (its batches stashed under the chain's key); the keys sent."""
     client = redis_client(app.conf.broker_url, patient=True)
     keys = []
@@ -101,7 +133,7 @@ def send_chains(settings: Settings, batches: Sequence[Batch], queue: str) -> lis
     return keys
 
 
-def chain_links(key: str, bundle: Sequence[Batch], queue: str, settings: Settings, first: str = "inline") -> chain:
+def chain_links(key: str, bundle: Sequence[Batch[C]], queue: str, settings: Settings, first: Link = "inline") -> chain:
     """The chain's links from `first` on, all on `queue`; validate's hard limit is sized to the bundle.
 
     The limit comes from the run's own per-sample timeout, never below the margin: a tiny `--timeout` must
@@ -113,23 +145,15 @@ def chain_links(key: str, bundle: Sequence[Batch], queue: str, settings: Setting
     )
     limit = runs + settings.validate_margin
     options = {"validate": {"time_limit": limit}}
-    what = _describe(bundle)
 
-    def link(stage: str, *args: str) -> Signature:
-        return app.signature(f"batt.{stage}", args=args).set(
-            queue=queue, priority=LINK_PRIORITY[stage], argsrepr=what, **options.get(stage, {})
-        )
+    def link(stage: Link, *args: str) -> Signature:
+        # Through `options`: Signature.set's typed keywords know neither the labels nor the time limit.
+        extra = {**link_label(key, stage, bundle), **options.get(stage, {})}
+        return app.signature(f"batt.{stage}", args=args, options=extra).set(queue=queue, priority=LINK_PRIORITY[stage])
 
     # The first link gets the key; each later one receives it as the result of the link before.
     first_link, *rest = links_from(first)
     return chain(link(first_link, key), *(link(stage) for stage in rest))
-
-
-def _describe(bundle: Sequence[Batch]) -> str:
-    """What Flower shows for a link: the run, the tasks and how many candidates."""
-    tasks = ",".join(sorted({b["task"]["id"] for b in bundle}))
-    count = sum(len(b["candidates"]) for b in bundle)
-    return f"run={bundle[0]['run_id']} tasks={tasks[:80]} candidates={count}"
 
 
 def resend_stranded(

@@ -121,7 +121,7 @@ def _arguments(envelope: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
     return args, kwargs
 
 
-def _accepted() -> set[str]:
+def _accepted() -> set[str] | None:
     from kombu.serialization import prepare_accept_content
 
     from batt_tasks.queue.app import app  # here: app.py names this module by path and imports nothing of it
@@ -141,7 +141,8 @@ class GuardedChannel(kombu_redis.Channel):
     @cached_property
     def client(self) -> Any:
         """kombu's own BRPOP client (see kombu's `client`), its replies passed through `_screen`."""
-        client = self._create_client(asynchronous=True)
+        # kombu's own (private) method, which celery-types' kombu stubs leave out: hence the ignore.
+        client = self._create_client(asynchronous=True)  # type: ignore[attr-defined]
         client.parse_response = partial(self._screen, client.parse_response)
         return client
 
@@ -165,7 +166,8 @@ class GuardedChannel(kombu_redis.Channel):
         except Malformed as reason:
             self._drop(exchange, json.dumps(message).encode(), str(reason))
             return False
-        delivered: bool = super()._deliver_fanout_message(message, exchange)
+        # kombu's own (private) method, which celery-types' kombu stubs leave out: hence the ignore.
+        delivered: bool = super()._deliver_fanout_message(message, exchange)  # type: ignore[misc]
         return delivered
 
     def _drop(self, queue: str, item: bytes, reason: str) -> None:

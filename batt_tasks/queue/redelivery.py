@@ -29,6 +29,11 @@ def redis_client(url: str, patient: bool = False) -> redis.Redis:
     return redis.Redis.from_url(url, retry=STAGE_PATIENCE, retry_on_error=[redis.ConnectionError, redis.TimeoutError])
 
 
+def text(raw: bytes | str) -> str:
+    """A Redis reply as text: bytes from batt's clients (they do not decode), which redis-py types as bytes | str."""
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
 class RedeliveryGuard:
     """The crash record of one batch, kept in one Redis hash."""
 
@@ -50,9 +55,9 @@ class RedeliveryGuard:
             self.client.hincrby(self.key, f"crash:{int(running)}", 1)
             self.client.hdel(self.key, "running")
         self.attempt = int(attempts)
-        record = self.client.hgetall(self.key)
+        record = {text(field): count for field, count in self.client.hgetall(self.key).items()}
         self.crashes = {
-            int(field.split(b":")[1]): int(count) for field, count in record.items() if field.startswith(b"crash:")
+            int(field.split(":")[1]): int(count) for field, count in record.items() if field.startswith("crash:")
         }
         return self.attempt
 

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from functools import lru_cache
+from typing import cast
 
 import orjson
 import redis
@@ -18,9 +19,10 @@ from batt_tasks.data import ArcTask, parse_task
 from batt_tasks.db.models import Run
 from batt_tasks.db.queries import task_payload_of
 from batt_tasks.db.session import session_scope
-from batt_tasks.payloads import TaskPayload
+from batt_tasks.payloads import Candidate, CandidateBatch, TaskPayload
 from batt_tasks.queue import completion
 from batt_tasks.queue.completion import RunKeys
+from batt_tasks.queue.redelivery import text
 from batt_tasks.search.task_search import SearchResult
 from batt_tasks.settings import Settings
 from batt_tasks.stages.persist import save_search
@@ -31,7 +33,8 @@ log = logging.getLogger("batt.worker")
 # How often an in-flight search asks Redis whether its run was cancelled.
 CANCEL_POLL_SECONDS = 1.0
 
-SendChains = Callable[[list], list[str]]
+# (a task's batches, the queue) -> the keys of the chains sent
+SendChains = Callable[[list[CandidateBatch], str], list[str]]
 SendSearch = Callable[[int, int, str, str, float], None]
 
 
@@ -50,7 +53,7 @@ def run_search_job(
     where: tuple[str | None, str | None],
     send_chains: SendChains,
     send_search: SendSearch,
-    finish: Callable[[int], None],
+    finish: Callable[[int], object],
 ) -> str:
     """The job for the run's task at `index`; returns what it did, for the log. `where` is (worker, GPU)."""
     keys = RunKeys(settings.queue, run_id)
@@ -67,7 +70,7 @@ def run_search_job(
     if successor < plan.total and not completion.cancelled(client, keys):
         next_key = client.lindex(keys.order, successor)
         if next_key is not None:
-            send_search(run_id, successor, next_key.decode(), plan.queue, work.search.seconds)
+            send_search(run_id, successor, text(next_key), plan.queue, work.search.seconds)
     return outcome
 
 
@@ -80,7 +83,7 @@ def _search(
     where: tuple[str | None, str | None],
     killed: bool,
     send_chains: SendChains,
-    finish: Callable[[int], None],
+    finish: Callable[[int], object],
 ) -> str:
     with session_scope(settings.database_url) as session:
         payload = task_payload_of(session, plan.task_key)
@@ -115,9 +118,12 @@ def _arc_task(payload: TaskPayload) -> ArcTask:
     return parse_task(raw, payload["id"], "database")
 
 
-def _given(client: redis.Redis, keys: RunKeys, task_key: str) -> list:
+def _given(client: redis.Redis, keys: RunKeys, task_key: str) -> list[Candidate]:
     raw = client.get(keys.given(task_key))
-    return orjson.loads(raw) if raw is not None else []
+    if raw is None:
+        return []
+    # The producer's own JSON of the candidates it read from the user's file (runs.dispatch).
+    return cast(list[Candidate], orjson.loads(raw))
 
 
 def _cancel_poll(client: redis.Redis, keys: RunKeys) -> Callable[[], bool]:

@@ -9,32 +9,49 @@ Keys live as long as the other run keys (a week), so a detached run may wait tha
 Persist deletes a chain's keys once its batches are written.
 """
 
+from collections.abc import Sequence
+from typing import Literal, cast, overload
+
 import orjson
 import redis
 
-from batt_tasks.payloads import Batch
+from batt_tasks.payloads import Batch, C, CandidateBatch, InlinedBatch, ScoredBatch, ValidatedBatch
 from batt_tasks.queue.redelivery import KEY_TTL_SECONDS
 
-# Each link reads what the one before it stashed: the producer stashes "input".
-STAGE_INPUTS = {"inline": "input", "validate": "inline", "score": "validate", "persist": "score"}
+# A chain's links, and the stashes they read: each link reads what the one before it stashed.
+Link = Literal["inline", "validate", "score", "persist"]
+Stashed = Literal["input", "inline", "validate", "score"]
+# What a link finds stashed for it, by link (see the overloads of `unstash`).
+StashedBatches = list[CandidateBatch] | list[InlinedBatch] | list[ValidatedBatch] | list[ScoredBatch]
+
+# The producer stashes "input".
+STAGE_INPUTS: dict[Link, Stashed] = {"inline": "input", "validate": "inline", "score": "validate", "persist": "score"}
 
 
 class BatchesGone(LookupError):
     """A link found no batches under its chain's key."""
 
 
-def chain_key(prefix: str, batches: list[Batch]) -> str:
+def chain_key(prefix: str, batches: Sequence[Batch[C]]) -> str:
     """The key a chain's messages carry: its run and the key of its first batch, unique within the run."""
     return f"{prefix}:chain:{batches[0]['run_id']}:{batches[0]['batch_key']}"
 
 
-def stash(client: redis.Redis, key: str, stage: str, batches: list[Batch]) -> None:
+def stash(client: redis.Redis, key: str, stage: Stashed, batches: Sequence[Batch[C]]) -> None:
     """Keep what `stage` produced (or, for "input", what the producer sends) for the next link."""
     client.set(f"{key}:{stage}", orjson.dumps(batches), ex=KEY_TTL_SECONDS)
 
 
-def unstash(client: redis.Redis, key: str, stage: str) -> list[Batch]:
-    """What the link before `stage` left for it."""
+@overload
+def unstash(client: redis.Redis, key: str, stage: Literal["inline"]) -> list[CandidateBatch]: ...
+@overload
+def unstash(client: redis.Redis, key: str, stage: Literal["validate"]) -> list[InlinedBatch]: ...
+@overload
+def unstash(client: redis.Redis, key: str, stage: Literal["score"]) -> list[ValidatedBatch]: ...
+@overload
+def unstash(client: redis.Redis, key: str, stage: Literal["persist"]) -> list[ScoredBatch]: ...
+def unstash(client: redis.Redis, key: str, stage: Link) -> StashedBatches:
+    """What the link before `stage` left for it: the batches as that link made them (its own stash)."""
     raw = client.get(f"{key}:{STAGE_INPUTS[stage]}")
     if raw is None:
         raise BatchesGone(
@@ -42,7 +59,8 @@ def unstash(client: redis.Redis, key: str, stage: str) -> list[Batch]:
             "redelivery, nothing lost) or Redis lost them (expired after a week, or a restart without "
             "persistence): run those tasks again"
         )
-    return orjson.loads(raw)
+    # Our own JSON, written by stash() from the link before: what that link's type says it holds.
+    return cast(StashedBatches, orjson.loads(raw))
 
 
 def drop(client: redis.Redis, key: str) -> None:
@@ -50,7 +68,7 @@ def drop(client: redis.Redis, key: str) -> None:
     client.delete(*(f"{key}:{stage}" for stage in STAGE_INPUTS.values()))
 
 
-def links_from(link: str) -> list[str]:
+def links_from(link: Link) -> list[Link]:
     """The links a chain still has to run, starting at `link` (STAGE_INPUTS is in chain order)."""
     links = list(STAGE_INPUTS)
     return links[links.index(link) :]

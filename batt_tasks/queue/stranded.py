@@ -15,7 +15,8 @@ import redis
 from kombu.transport.redis import Channel
 
 from batt_tasks.queue.completion import RunKeys
-from batt_tasks.queue.stash import STAGE_INPUTS
+from batt_tasks.queue.redelivery import text
+from batt_tasks.queue.stash import STAGE_INPUTS, Link
 
 SEARCH_TASK = "batt.search"
 
@@ -25,7 +26,7 @@ UNACKED_KEY = Channel.unacked_key
 SECOND_LOOK_SECONDS = 3.0
 
 
-def waiting_chains(client: redis.Redis, prefix: str, run_id: int) -> dict[str, str]:
+def waiting_chains(client: redis.Redis, prefix: str, run_id: int) -> dict[str, Link]:
     """Every chain of the run that is not persisted yet: its key -> the link it waits for.
 
     Every chain stashes "input" first and persist drops all its keys; the stages stashed so far say how far it got.
@@ -40,7 +41,7 @@ def waiting_chains(client: redis.Redis, prefix: str, run_id: int) -> dict[str, s
     return {key: _next_link(found[i * per_chain : (i + 1) * per_chain]) for i, key in enumerate(keys)}
 
 
-def _next_link(stashed: list[int]) -> str:
+def _next_link(stashed: list[int]) -> Link:
     """The first link whose input is stashed but whose own output is not (stashes are in chain order)."""
     links = list(STAGE_INPUTS)
     done = sum(1 for present in stashed if present) - 1  # "input" is always there
@@ -49,20 +50,19 @@ def _next_link(stashed: list[int]) -> str:
 
 def carried_chains(client: redis.Redis, prefix: str) -> set[str]:
     """The chain keys that some message carries: queued on one of `prefix`'s queues or taken by a worker."""
-    return {args[0] for name, args in _messages(client, prefix) if name != SEARCH_TASK and _is_key(args)}
+    return {
+        key for name, args in _messages(client, prefix)
+        if name != SEARCH_TASK and args and isinstance(key := args[0], str)
+    }  # fmt: skip
 
 
 def carried_searches(client: redis.Redis, prefix: str, run_id: int) -> set[int]:
     """The task indices of the run whose search job some message on `prefix`'s queues carries (run ids repeat
     across databases and queue names, so a message of another prefix's run 1 is no message of ours)."""
     return {
-        args[1] for name, args in _messages(client, prefix, own_queues_only=True)
-        if name == SEARCH_TASK and args[:1] == [run_id]
+        index for name, args in _messages(client, prefix, own_queues_only=True)
+        if name == SEARCH_TASK and args[:1] == [run_id] and len(args) > 1 and isinstance(index := args[1], int)
     }  # fmt: skip
-
-
-def _is_key(args: list[object]) -> bool:
-    return bool(args) and isinstance(args[0], str)
 
 
 def _messages(client: redis.Redis, prefix: str, own_queues_only: bool = False) -> list[tuple[str, list[object]]]:
@@ -115,7 +115,7 @@ def _task_of(raw: bytes) -> tuple[str, list[object]] | None:
     return (name, args) if isinstance(name, str) and isinstance(args, list) else None
 
 
-def stranded_chains(client: redis.Redis, prefix: str, run_id: int) -> dict[str, str]:
+def stranded_chains(client: redis.Redis, prefix: str, run_id: int) -> dict[str, Link]:
     """Chains of the run waiting for a link that no message will ever run: key -> that link.
 
     A chain counts as stranded only when two looks, SECOND_LOOK_SECONDS apart, both find it without a
@@ -145,8 +145,8 @@ def stranded_searches(client: redis.Redis, keys: RunKeys) -> list[int]:
 
 def _unsent_lanes(client: redis.Redis, keys: RunKeys) -> set[int]:
     carried = carried_searches(client, keys.prefix, keys.run_id)
-    order = [raw.decode() for raw in client.lrange(keys.order, 0, -1)]
-    searched = {raw.decode() for raw in client.hkeys(keys.searched)}
+    order = [text(raw) for raw in client.lrange(keys.order, 0, -1)]
+    searched = {text(raw) for raw in client.hkeys(keys.searched)}
     window = int(client.get(keys.window) or 1)
     heads: dict[int, int] = {}
     for index, task_key in enumerate(order):
@@ -155,7 +155,7 @@ def _unsent_lanes(client: redis.Redis, keys: RunKeys) -> set[int]:
     return {index for index in heads.values() if index not in carried}
 
 
-def _uncarried(client: redis.Redis, prefix: str, run_id: int) -> dict[str, str]:
+def _uncarried(client: redis.Redis, prefix: str, run_id: int) -> dict[str, Link]:
     # Messages first, chains second: a chain that moved on in between is then carried, not stranded.
     carried = carried_chains(client, prefix)
     return {key: link for key, link in waiting_chains(client, prefix, run_id).items() if key not in carried}

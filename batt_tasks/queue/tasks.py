@@ -10,7 +10,7 @@ import logging
 import os
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypedDict
 
 import redis
 from celery import Task
@@ -22,7 +22,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from batt_tasks.db.records import finish_run
 from batt_tasks.db.session import session_scope
 from batt_tasks.dsl.types import Grid
-from batt_tasks.payloads import Batch, SampleRun
+from batt_tasks.payloads import InlinedBatch, SampleRun, ValidatedBatch
 from batt_tasks.queue import completion
 from batt_tasks.queue.app import app
 from batt_tasks.queue.completion import RunKeys
@@ -30,7 +30,7 @@ from batt_tasks.queue.dispatch import send_chains, send_search
 from batt_tasks.queue.redelivery import RedeliveryGuard, redis_client
 from batt_tasks.queue.search_job import run_search_job
 from batt_tasks.queue.stash import drop, stash, unstash
-from batt_tasks.settings import get_settings
+from batt_tasks.settings import Settings, get_settings
 from batt_tasks.stages.inline import inline_batch
 from batt_tasks.stages.persist import known_md5s, persist_batches
 from batt_tasks.stages.score import ScoreBackend, get_backend, owned_gpu, score_batch
@@ -80,11 +80,12 @@ class GuardedRunner:
         self.timeout = timeout
 
     def run_programs(self, programs: Sequence[str], inputs: Sequence[Grid]) -> list[list[SampleRun]]:
-        results = []
+        results: list[list[SampleRun]] = []
         for index, program in enumerate(programs):
             if self.guard.exhausted(index):
                 reason = f"killed its worker process {self.guard.crashes[index]} times (crash, memory or time limit)"
-                results.append([{"status": "error", "output": None, "error": reason, "seconds": 0.0}] * len(inputs))
+                failed: SampleRun = {"status": "error", "output": None, "error": reason, "seconds": 0.0}
+                results.append([failed] * len(inputs))
                 continue
             self.guard.running(index)
             results.append(run_program(program, inputs, self.timeout))
@@ -95,32 +96,35 @@ class GuardedRunner:
 # already run under per-sample timers, a SoftTimeLimitExceeded escaping from it would be rejected without
 # requeue (acks_on_failure_or_timeout is off) and lose the batch, and each validate gets a hard limit sized to
 # its batch (dispatch.chain_links), whose kill requeues the batch for the redelivery guard.
-LIGHT_LIMITS = {"soft_time_limit": 300, "time_limit": 360}
+class TimeLimits(TypedDict):
+    soft_time_limit: int
+    time_limit: int
+
+
+LIGHT_LIMITS: TimeLimits = {"soft_time_limit": 300, "time_limit": 360}
 
 
 def _broker() -> redis.Redis:
     return redis_client(app.conf.broker_url, patient=True)
 
 
-def _unstash_live(key: str, stage: str) -> list[Batch]:
-    """The chain's batches for `stage`; a chain of a cancelled run lets go of its keys and goes no further."""
-    client = _broker()
+def _go_on(client: redis.Redis, key: str) -> None:
+    """A chain of a cancelled run lets go of its keys and goes no further (raises Ignore)."""
     run_id = int(key.rsplit(":chain:", 1)[1].split(":", 1)[0])
     if completion.cancelled(client, RunKeys(get_settings().queue, run_id)):
         drop(client, key)
         raise Ignore()
-    return unstash(client, key, stage)
 
 
 @app.task(name="batt.search", bind=True)
-def search(self: Task, run_id: int, index: int) -> str:
+def search(self: Task[[int, int], str], run_id: int, index: int) -> str:
     """One task's search; its chains and the run's next search job go out from here."""
     settings = get_settings()
     outcome = run_search_job(
         _broker(), settings, run_id, index, (self.request.hostname, owned_gpu()),
         send_chains=lambda batches, queue: send_chains(settings, batches, queue),
         send_search=send_search,
-        finish=lambda run: finish_run(settings.database_url, run),
+        finish=lambda run: _finished(settings, run),
     )  # fmt: skip
     log.info("run %s: %s", run_id, outcome)
     return outcome
@@ -134,18 +138,22 @@ def inline(key: str) -> str:
         with session_scope(settings.database_url) as session:
             return known_md5s(session, task_key, md5s, timeout)
 
-    stash(_broker(), key, "inline", [inline_batch(batch, known) for batch in _unstash_live(key, "inline")])
+    client = _broker()
+    _go_on(client, key)
+    stash(client, key, "inline", [inline_batch(batch, known) for batch in unstash(client, key, "inline")])
     return key
 
 
 @app.task(name="batt.validate")
 def validate(key: str) -> str:
-    validated = [_validate_guarded(batch) for batch in _unstash_live(key, "validate")]
-    stash(_broker(), key, "validate", validated)
+    client = _broker()
+    _go_on(client, key)
+    validated = [_validate_guarded(batch) for batch in unstash(client, key, "validate")]
+    stash(client, key, "validate", validated)
     return key
 
 
-def _validate_guarded(batch: Batch) -> Batch:
+def _validate_guarded(batch: InlinedBatch) -> ValidatedBatch:
     """One batch under its own redelivery guard: after a worker death only the batch that was running
     when it died is run candidate by candidate (the others of its chain finished and cleared theirs)."""
     settings = get_settings()
@@ -164,7 +172,9 @@ def _validate_guarded(batch: Batch) -> Batch:
 @app.task(name="batt.score", **LIGHT_LIMITS)
 def score(key: str) -> str:
     backend = _backend(os.getpid())
-    stash(_broker(), key, "score", [score_batch(batch, backend) for batch in _unstash_live(key, "score")])
+    client = _broker()
+    _go_on(client, key)
+    stash(client, key, "score", [score_batch(batch, backend) for batch in unstash(client, key, "score")])
     return key
 
 
@@ -180,15 +190,21 @@ def score(key: str) -> str:
     max_retries=40,
     **LIGHT_LIMITS,
 )
-def persist(self: Task, key: str) -> dict[str, Any]:
+def persist(self: Task[[str], dict[str, str | int]], key: str) -> dict[str, str | int]:
     settings = get_settings()
     client = _broker()
-    batches = _unstash_live(key, "persist")
+    _go_on(client, key)
+    batches = unstash(client, key, "persist")
     persist_batches([{**batch, "worker": self.request.hostname} for batch in batches], settings.database_url)
     run_id = batches[0]["run_id"]
     keys = RunKeys(settings.queue, run_id)
     if completion.chain_persisted(client, keys, key):
-        finish_run(settings.database_url, run_id)
-        completion.forget_run(client, keys)
+        _finished(settings, run_id)
     drop(client, key)
     return {"chain": key, "candidates": sum(len(batch["candidates"]) for batch in batches)}
+
+
+def _finished(settings: Settings, run_id: int) -> None:
+    """The run's last search or chain is done: mark it finished and let its plan in Redis go."""
+    finish_run(settings.database_url, run_id)
+    completion.forget_run(_broker(), RunKeys(settings.queue, run_id))

@@ -9,8 +9,11 @@ those come first.
 
 from collections.abc import Sequence
 
-from batt_tasks.dsl.cellrules import FEATURE_NAMES, FEATURES, describe
+from batt_tasks.dsl.cellrules import FEATURE_NAMES, FEATURES, Description, describe
 from batt_tasks.dsl.types import Grid
+
+# A cell's description (what one feature says of it) -> the colour it becomes.
+Table = dict[Description, int]
 
 
 def learned_rules(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], limit: int = 2) -> list[str]:
@@ -26,8 +29,8 @@ def learned_rules(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], lim
     return [f"cellrule(I, {FEATURE_NAMES[feature]}, {pairs_!r})" for _, feature, pairs_ in simplest]
 
 
-def _table(pairs: Sequence[tuple[Grid, Grid]], feature: int) -> dict | None:
-    table: dict = {}
+def _table(pairs: Sequence[tuple[Grid, Grid]], feature: int) -> Table | None:
+    table: Table = {}
     for grid_in, grid_out in pairs:
         for described, wanted in zip(describe(grid_in, feature), grid_out, strict=True):
             for description, colour in zip(described, wanted, strict=True):
@@ -36,5 +39,5 @@ def _table(pairs: Sequence[tuple[Grid, Grid]], feature: int) -> dict | None:
     return table
 
 
-def _covers(table: dict, grid: Grid, feature: int) -> bool:
+def _covers(table: Table, grid: Grid, feature: int) -> bool:
     return all(description in table for row in describe(grid, feature) for description in row)

@@ -7,7 +7,7 @@ belong to the inline link, which computes that form (stages/inline.py).
 
 from collections.abc import Iterable
 
-from batt_tasks.payloads import CandidateRecord
+from batt_tasks.payloads import Candidate
 
 
 def normalised_text(source: str) -> str:
@@ -16,9 +16,9 @@ def normalised_text(source: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def distinct_texts(candidates: Iterable[CandidateRecord]) -> list[CandidateRecord]:
+def distinct_texts(candidates: Iterable[Candidate]) -> list[Candidate]:
     """The first candidate of each normalised text, in order."""
-    first: dict[str, CandidateRecord] = {}
+    first: dict[str, Candidate] = {}
     for candidate in candidates:
         first.setdefault(normalised_text(candidate["source"]), candidate)
     return list(first.values())

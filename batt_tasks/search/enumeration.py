@@ -141,7 +141,7 @@ def task_constants(inputs: Sequence[Grid], outputs: Sequence[Grid]) -> list[tupl
     shapes = {(len(grid), len(grid[0])) for grid in outputs}
     if len(shapes) == 1:
         pairs[shapes.pop()] = None
-    found = [(repr(value), kinds.INTEGER, value) for value in integers]
+    found: list[tuple[str, str, Any]] = [(repr(value), kinds.INTEGER, value) for value in integers]
     found += [(name, kinds.BOOLEAN, value) for value, name in BOOLEANS.items()]
     found += [(repr(value), kinds.PAIR, value) for value in pairs]
     for role, names in function_constants().items():

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from itertools import islice, product
 
 from batt_tasks.data import ArcTask
-from batt_tasks.payloads import CandidateRecord
+from batt_tasks.payloads import Candidate
 from batt_tasks.search.mutate import demo_colours, mutate, prepared_seeds
 from batt_tasks.search.signatures import grid_transforms
 from batt_tasks.solvers import seed_sources
@@ -18,7 +18,7 @@ from batt_tasks.solvers import seed_sources
 SMALL_FACTORS = (2, 3)
 
 
-def generate(task: ArcTask, budget: int, seed: int) -> list[CandidateRecord]:
+def generate(task: ArcTask, budget: int, seed: int) -> list[Candidate]:
     """Up to `budget` candidates for the task, in the order they should be tried."""
     rng = random.Random(f"{seed}:{task.id}")
     seeds = seed_sources()
@@ -42,12 +42,12 @@ def task_colours(task: ArcTask) -> list[int]:
     return sorted(present)
 
 
-def _candidate(lines: list[str], origin: str) -> CandidateRecord:
+def _candidate(lines: list[str], origin: str) -> Candidate:
     body = "\n".join(f"    {line}" for line in lines)
     return {"source": f"def solve(I):\n{body}\n    return O\n", "origin": origin}
 
 
-def _seeds(seeds: list[tuple[str, str]]) -> Iterator[CandidateRecord]:
+def _seeds(seeds: list[tuple[str, str]]) -> Iterator[Candidate]:
     for task_id, source in seeds:
         yield {"source": source, "origin": f"seed:{task_id}"}
 
@@ -66,7 +66,7 @@ def _steps(task: ArcTask) -> list[str]:
     return steps
 
 
-def _compositions(task: ArcTask, depth: int) -> Iterator[CandidateRecord]:
+def _compositions(task: ArcTask, depth: int) -> Iterator[Candidate]:
     steps = _steps(task)
     for chain in product(steps, repeat=depth):
         lines, value = [], "I"
@@ -79,7 +79,7 @@ def _compositions(task: ArcTask, depth: int) -> Iterator[CandidateRecord]:
 
 def _mutations(
     task: ArcTask, seeds: list[tuple[str, str]], rng: random.Random, per_seed: int
-) -> Iterator[CandidateRecord]:
+) -> Iterator[Candidate]:
     prepared = {seed.name: seed for seed in prepared_seeds()}
     colours = demo_colours(task.train)
     for task_id, _ in seeds:

@@ -10,12 +10,13 @@ import types
 import typing
 from typing import Any
 
+from batt_tasks import grids
 from batt_tasks.dsl import types as dsl
+from batt_tasks.grids import MAX_SIDE, TUPLE_ROWS
 
 GRID, OBJECT, OBJECTS, INDICES, INDICES_SET, INTEGER, PAIR, BOOLEAN, INTEGER_SET, GRIDS = (
     "grid", "object", "objects", "indices", "indices_set", "integer", "pair", "boolean", "integer_set", "grids",
 )  # fmt: skip
-MAX_SIDE = 30  # ARC's largest grid side
 MAX_ITEMS = MAX_SIDE * MAX_SIDE
 MAX_INTEGER = 30  # integers feed sizes and factors: larger ones only build grids past MAX_SIDE
 # Locations may leave the grid (a shifted patch), but not so far that their bounding box is huge.
@@ -94,13 +95,9 @@ def _set_kind(member: object) -> str | None:
 
 
 def is_grid(value: tuple[Any, ...]) -> bool:
-    """A non-empty rectangle of colour rows, at most ARC's size."""
-    if not 0 < len(value) <= MAX_SIDE or not isinstance(value[0], tuple):
-        return False
-    width = len(value[0])
-    return 0 < width <= MAX_SIDE and all(
-        isinstance(row, tuple) and len(row) == width and all(type(cell) is int for cell in row) for row in value
-    )
+    """An ARC grid (grids.py's rule: rectangular, 1..30 per side, colours 0..9) of tuples, as the DSL's are."""
+    # The first row's type first: most tuples the search meets are no grid, and this turns them away cheaply.
+    return bool(value) and type(value[0]) is tuple and grids.is_grid(value, TUPLE_ROWS)
 
 
 def _is_index(value: object) -> bool:

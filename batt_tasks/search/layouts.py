@@ -10,6 +10,7 @@ only when the test inputs hold no colour the demos did not show).
 """
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from batt_tasks.dsl.colour import leastcolor, mostcolor, palette
 from batt_tasks.dsl.layouts import EMPTY, VIEW_NAMES, arrange, cellblocks, kronecker, view
@@ -27,12 +28,14 @@ CHOOSERS: tuple[tuple[str, Callable[[Grid], frozenset[int]]], ...] = (
 def learned_layouts(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[str]:
     """The arrange, kronecker and cellblocks expressions that reproduce every demo and apply to every test input."""
     found = []
-    if (layout := _layout(pairs)) is not None and _applies(lambda grid: arrange(grid, layout), tests):
+    layout = _layout(pairs)
+    if layout is not None and _applies(partial(arrange, layout=layout), tests):
         rows = [_tuple_text([VIEW_NAMES[code] for code in row]) for row in layout]
         found.append(f"arrange(I, {_tuple_text(rows)})")
     if (copies := _copies(pairs, tests)) is not None:
         found.append(copies)
-    if (table := _colour_blocks(pairs)) is not None and _applies(lambda grid: cellblocks(grid, table), tests):
+    table = _colour_blocks(pairs)
+    if table is not None and _applies(partial(cellblocks, table=table), tests):
         found.append(f"cellblocks(I, {table!r})")
     return found
 
@@ -95,7 +98,7 @@ def _copies(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> str | 
     for code in range(EMPTY):
         choosers = [*CHOOSERS]
         if (colours := _chosen_colours(pairs, tests, code)) is not None:
-            choosers.append((repr(tuple(sorted(colours))), lambda grid, chosen=colours: chosen))
+            choosers.append((repr(tuple(sorted(colours))), partial(_given_colours, colours)))
         for text, chooser in choosers:
             if all(_kronecker(i, code, chooser(i)) == o for i, o in pairs) and all(
                 _kronecker(grid, code, chooser(grid)) is not None for grid in tests
@@ -104,7 +107,12 @@ def _copies(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> str | 
     return None
 
 
-def _colour_blocks(pairs: Sequence[tuple[Grid, Grid]]) -> tuple | None:
+def _given_colours(colours: frozenset[int], grid: Grid) -> frozenset[int]:
+    """A kronecker chooser that gives the same colours whatever the grid."""
+    return colours
+
+
+def _colour_blocks(pairs: Sequence[tuple[Grid, Grid]]) -> tuple[tuple[int, Grid], ...] | None:
     """The (colour, block) pairs, sorted, when every cell of a colour became the same block in every demo."""
     if (ratio := _ratio(pairs)) is None:
         return None

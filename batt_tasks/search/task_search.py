@@ -14,7 +14,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -24,7 +24,7 @@ from typing import Any
 
 from batt_tasks.data import ArcTask
 from batt_tasks.dsl.types import Grid
-from batt_tasks.payloads import CandidateRecord, grid_text
+from batt_tasks.payloads import Candidate, grid_text
 from batt_tasks.search.cellrules import learned_rules
 from batt_tasks.search.crops import learned_crops
 from batt_tasks.search.enumeration import Enumerator, program_source
@@ -80,7 +80,7 @@ class SearchCounts:
 @dataclass
 class SearchResult:
     task_id: str
-    candidates: list[CandidateRecord]
+    candidates: list[Candidate]
     counts: SearchCounts = field(default_factory=SearchCounts)
     seconds: float = 0.0
     stopped_by: str = "depth"
@@ -166,14 +166,14 @@ class Chosen:
 
     def __init__(self, keep: int) -> None:
         self.keep = keep
-        self.solvers: list[CandidateRecord] = []
-        self.near: list[CandidateRecord] = []
+        self.solvers: list[Candidate] = []
+        self.near: list[Candidate] = []
 
-    def records(self) -> list[CandidateRecord]:
+    def records(self) -> list[Candidate]:
         return (self.solvers + self.near)[: max(self.keep, len(self.solvers))]
 
 
-def _record(expression: str, origin: str) -> CandidateRecord:
+def _record(expression: str, origin: str) -> Candidate:
     return {"source": program_source(expression), "origin": origin}
 
 
@@ -217,7 +217,7 @@ def _mutations(
                 continue
             seen.add(outputs)
             counts.after_observational += 1
-            record: CandidateRecord = {"source": source, "origin": f"mutate:{seed.name}"}
+            record: Candidate = {"source": source, "origin": f"mutate:{seed.name}"}
             if verdict == "solver":
                 chosen.solvers.append(record)
                 if len(chosen.solvers) >= options.solutions:
@@ -237,7 +237,7 @@ def _screen(source: str, pairs: Sequence[tuple[Grid, Grid]], timeout: float) -> 
         solver = compile_solver(source)
     except Rejected:
         return "failed", ()
-    outputs = []
+    outputs: list[str] = []
     for grid_in, _ in pairs:
         sample = run_sample(solver, grid_in, timeout)
         if sample["status"] != "ok":
@@ -271,7 +271,9 @@ def _hard_stop(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def search_tasks(tasks: Sequence[ArcTask], options: SearchOptions, processes: int) -> Iterator[SearchResult]:
+def search_tasks(
+    tasks: Sequence[ArcTask], options: SearchOptions, processes: int
+) -> Generator[SearchResult, None, None]:
     """Search every task in a pool of memory-capped child processes; results come in task order.
 
     A child that dies (killed from outside, or past its cap in a way Python could not catch) costs

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from batt_tasks.data import ArcTask
-from batt_tasks.payloads import CandidateRecord
+from batt_tasks.payloads import Candidate
 from batt_tasks.stages.sandbox import FUNCTION_NAME
 
 EVERY_TASK = "*"
@@ -40,16 +40,16 @@ class CandidatesFileError(ValueError):
 class UserCandidates:
     """Candidates by task id (EVERY_TASK for those that apply to all), and the functions left out."""
 
-    by_task: dict[str, list[CandidateRecord]] = field(default_factory=dict)
+    by_task: dict[str, list[Candidate]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # "file:line: why", one per block left out
 
-    def add(self, task_id: str, candidate: CandidateRecord) -> None:
+    def add(self, task_id: str, candidate: Candidate) -> None:
         self.by_task.setdefault(task_id, []).append(candidate)
 
     def bound_tasks(self) -> set[str]:
         return set(self.by_task) - {EVERY_TASK}
 
-    def for_task(self, task: ArcTask) -> list[CandidateRecord]:
+    def for_task(self, task: ArcTask) -> list[Candidate]:
         return [*self.by_task.get(task.id, ()), *self.by_task.get(EVERY_TASK, ())]
 
     def unknown_task_ids(self, task_ids: Iterable[str]) -> list[str]:

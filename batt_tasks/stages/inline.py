@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from batt_tasks.dsl import PRIMITIVES
-from batt_tasks.payloads import Batch, CandidateRecord
+from batt_tasks.payloads import Candidate, CandidateBatch, InlinedBatch, InlinedCandidate, RejectedCandidate
 from batt_tasks.stages.sandbox import Rejected, check_source, too_deep_rejected
 
 MAX_INLINED_NODES = 20_000
@@ -54,7 +54,7 @@ def text_md5(text: str) -> str:
     return hashlib.md5(text.encode()).hexdigest()
 
 
-def inline_candidate(candidate: CandidateRecord) -> CandidateRecord:
+def inline_candidate(candidate: Candidate) -> InlinedCandidate | RejectedCandidate:
     """Fill in md5, expression, program and size; a rejected candidate gets a reason and a bounded copy.
 
     The md5 comes from one function for every status: the canonical expression's, or for a program that has
@@ -68,7 +68,7 @@ def inline_candidate(candidate: CandidateRecord) -> CandidateRecord:
         kept = source[:MAX_REJECTED_CHARS]
         if len(source) > MAX_REJECTED_CHARS:
             kept += f"\n# ... {len(source) - MAX_REJECTED_CHARS} more characters not kept"
-        return {
+        rejected: RejectedCandidate = {
             **candidate,
             "source": "",
             "md5": text_md5(REJECTED_PREFIX + source),
@@ -78,6 +78,7 @@ def inline_candidate(candidate: CandidateRecord) -> CandidateRecord:
             "status": "rejected",
             "error": str(reason),
         }
+        return rejected
     return {
         **candidate,
         "source": "",  # the canonical program replaces it
@@ -92,7 +93,7 @@ def inline_candidate(candidate: CandidateRecord) -> CandidateRecord:
 KnownLookup = Callable[[str, list[str], float], set[str]]
 
 
-def inline_batch(batch: Batch, known: KnownLookup) -> Batch:
+def inline_batch(batch: CandidateBatch, known: KnownLookup) -> InlinedBatch:
     """The inline stage: canonicalise every candidate, then drop what is already decided before validate.
 
     Dropped: a second candidate with an md5 the batch already has (same solver, other text), and one the
@@ -101,7 +102,7 @@ def inline_batch(batch: Batch, known: KnownLookup) -> Batch:
     """
     started = time.perf_counter()
     canonical = [inline_candidate(candidate) for candidate in batch["candidates"]]
-    first: dict[str, CandidateRecord] = {}
+    first: dict[str, InlinedCandidate] = {}
     for candidate in canonical:
         first.setdefault(candidate["md5"], candidate)
     distinct = list(first.values())
@@ -123,7 +124,7 @@ def _substitute(node: ast.expr, bindings: dict[str, ast.expr]) -> ast.expr:
             return _literal(PRIMITIVES[name])
         case ast.Name(id=name):
             return ast.Name(id=name, ctx=ast.Load())
-        case ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=value)):
+        case ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=value)) if type(value) is int:
             return ast.Constant(value=-value)
         case ast.Constant(value=value):
             return ast.Constant(value=value)
@@ -143,9 +144,12 @@ def _is_literal_value(value: object) -> bool:
 
 
 def _literal(value: object) -> ast.expr:
+    """A DSL constant's value (one `_is_literal_value` accepts) as an expression."""
     if isinstance(value, tuple):
         return ast.Tuple(elts=[_literal(item) for item in value], ctx=ast.Load())
-    return ast.Constant(value=value)
+    if isinstance(value, int):  # bool included
+        return ast.Constant(value=value)
+    raise Rejected(f"{type(value).__name__} is not a literal value")
 
 
 def _expanded_size(node: ast.AST, memo: dict[int, int]) -> int:

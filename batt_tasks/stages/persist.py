@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from batt_tasks.db.models import Evaluation, Run, Solver, StageTiming, TaskSearch, utc_now
 from batt_tasks.db.session import insert, session_scope
-from batt_tasks.payloads import Batch, CandidateRecord, TaskPayload
+from batt_tasks.payloads import LEGACY_PREDICTION, InlinedCandidate, ScoredBatch, TaskPayload
 
 if TYPE_CHECKING:
     from batt_tasks.stages.search import SearchRecord
@@ -34,11 +34,20 @@ def known_md5s(session: Session, task_key: str, md5s: Sequence[str], sample_time
 
 
 def _holds(sample_timeout: float) -> ColumnElement[bool]:
-    """An original evaluation (not a copy) whose status is a fact under a per-sample limit of `sample_timeout`."""
+    """An original evaluation (not a copy) whose status is a fact under a per-sample limit of `sample_timeout`.
+
+    An `ok` row without a real prediction (stored before revision 0004 kept one: none, or the migration's
+    stand-in) does not hold: the next run evaluates that solver again and stores what it predicts.
+    """
     return and_(
         Evaluation.reused_from_run.is_(None),
         or_(
-            Evaluation.status.not_in(("timeout", "lost")),
+            Evaluation.status.not_in(("ok", "timeout", "lost")),
+            and_(
+                Evaluation.status == "ok",
+                Evaluation.prediction.is_not(None),
+                Evaluation.prediction.not_like(f"{LEGACY_PREDICTION}%"),
+            ),
             and_(Evaluation.status == "timeout", Evaluation.sample_timeout >= sample_timeout),
         ),
     )
@@ -77,6 +86,7 @@ def reuse_evaluations(
             "test_score": old.test_score,
             "demo_exact": old.demo_exact,
             "test_exact": old.test_exact,
+            "prediction": old.prediction,
             "samples": old.samples,
             "seconds": 0.0,
             "reused_from_run": old.run_id,
@@ -116,10 +126,10 @@ def save_timings(
     session.execute(statement, rows)
 
 
-def persist_batches(batches: Sequence[Batch], database_url: str) -> list[Batch]:
+def persist_batches(batches: Sequence[ScoredBatch], database_url: str) -> list[ScoredBatch]:
     """The persist stage for a chain's batches: one transaction for all of them (one commit, not one per
     task); each batch comes back with its persist seconds (its rows, and its share of the solvers' insert)."""
-    done: list[Batch] = []
+    done: list[ScoredBatch] = []
     with session_scope(database_url) as session:
         started = time.perf_counter()
         _save_solvers(session, [c for batch in batches for c in batch["candidates"]])
@@ -140,12 +150,12 @@ def persist_batches(batches: Sequence[Batch], database_url: str) -> list[Batch]:
     return done
 
 
-def persist_batch(batch: Batch, database_url: str) -> Batch:
+def persist_batch(batch: ScoredBatch, database_url: str) -> ScoredBatch:
     """The persist stage for one batch."""
     return persist_batches([batch], database_url)[0]
 
 
-def _save_solvers(session: Session, candidates: Iterable[CandidateRecord]) -> None:
+def _save_solvers(session: Session, candidates: Iterable[InlinedCandidate]) -> None:
     """Solvers are shared by every task and run: in md5 order, so two workers inserting the same ones
     take their row locks in the same order and never deadlock."""
     rows = {
@@ -157,7 +167,7 @@ def _save_solvers(session: Session, candidates: Iterable[CandidateRecord]) -> No
         session.execute(statement, [rows[md5] for md5 in sorted(rows)])
 
 
-def _save_evaluations(session: Session, batch: Batch, worker: str | None) -> None:
+def _save_evaluations(session: Session, batch: ScoredBatch, worker: str | None) -> None:
     run_id, task = batch["run_id"], batch["task"]
     rows = {}
     for c in batch["candidates"]:
@@ -183,6 +193,7 @@ def _save_evaluations(session: Session, batch: Batch, worker: str | None) -> Non
             "test_score": c["test_score"],
             "demo_exact": c["demo_exact"],
             "test_exact": c["test_exact"],
+            "prediction": c.get("prediction"),
             "samples": samples,
             "seconds": sum(s["seconds"] for s in c["samples"]),
             "worker": worker,
@@ -200,6 +211,7 @@ def _save_evaluations(session: Session, batch: Batch, worker: str | None) -> Non
             "test_score",
             "demo_exact",
             "test_exact",
+            "prediction",
             "samples",
             "seconds",
             "worker",

@@ -14,14 +14,23 @@ Grids are padded to 30 x 30 (outputs with -1, expected with -2, so padding never
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from batt_tasks.payloads import Batch, CandidateRecord, GridList, GridText
+from batt_tasks.payloads import (
+    GridList,
+    GridText,
+    SampleRun,
+    ScoredBatch,
+    ScoredCandidate,
+    ValidatedBatch,
+    ValidatedCandidate,
+    prediction_md5,
+)
 
 SIDE = 30
 EXACT = 1000
@@ -102,33 +111,46 @@ def _pad(grids: Sequence[GridList | GridText | None], fill: int) -> tuple[np.nda
     return stacked, shapes
 
 
-def score_batch(batch: Batch, backend: ScoreBackend) -> Batch:
+def score_batch(batch: ValidatedBatch, backend: ScoreBackend) -> ScoredBatch:
     """The score stage: per-sample scores, demo and test means, and exactness, for every candidate."""
     started = time.perf_counter()
-    expected = [pair["output"] for pair in [*batch["task"]["train"], *batch["task"]["test"]]]
+    pairs: list[Mapping[str, GridList | None]] = [*batch["task"]["train"], *batch["task"]["test"]]
+    expected = [pair["output"] for pair in pairs]
     demo_count = len(batch["task"]["train"])
-    known = [index for index, grid in enumerate(expected) if grid is not None]
+    known = {index: grid for index, grid in enumerate(expected) if grid is not None}
     outputs: list[GridText | None] = []
     targets: list[GridList] = []
     for candidate in batch["candidates"]:
         samples = candidate.get("samples", [])
-        for index in known:
+        for index, grid in known.items():
             outputs.append(samples[index]["output"] if index < len(samples) else None)
-            targets.append(expected[index])  # type: ignore[arg-type]  # known: not None
+            targets.append(grid)
     flat = iter(score_grids(outputs, targets, backend))
+    test_count = len(expected) - demo_count
     candidates = [
-        _with_scores(c, [next(flat) if i in known else None for i in range(len(expected))], demo_count)
+        _with_scores(c, [next(flat) if i in known else None for i in range(len(expected))], demo_count, test_count)
         for c in batch["candidates"]
     ]
     timings = {**batch["timings"], "score": time.perf_counter() - started}
     return {**batch, "candidates": candidates, "timings": timings}
 
 
-def _with_scores(candidate: CandidateRecord, scores: list[int | None], demo_count: int) -> CandidateRecord:
+def prediction_of(samples: Sequence[SampleRun], demo_count: int, test_count: int) -> str | None:
+    """The fingerprint (prediction_md5) of a candidate's test outputs; None unless every test input gave one."""
+    tests = samples[demo_count:]
+    outputs = [s["output"] for s in tests if s["status"] == "ok" and s["output"] is not None]
+    return prediction_md5(outputs) if test_count and len(tests) == len(outputs) == test_count else None
+
+
+def _with_scores(
+    candidate: ValidatedCandidate, scores: list[int | None], demo_count: int, test_count: int
+) -> ScoredCandidate:
     demo = [score or 0 for score in scores[:demo_count]]
     test = [score for score in scores[demo_count:] if score is not None]
     return {
         **candidate,
+        # Computed before the grids go: the fingerprint is all that tells two solvers' attempts apart later.
+        "prediction": prediction_of(candidate.get("samples", []), demo_count, test_count),
         # The grids have been scored: later stages (and chain messages) carry only statuses and scores.
         "samples": [{**sample, "output": None} for sample in candidate.get("samples", [])],
         "scores": scores,

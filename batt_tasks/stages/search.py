@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from batt_tasks.data import ArcTask
-from batt_tasks.payloads import Batch, BatchWork, CandidateRecord, TaskPayload
+from batt_tasks.payloads import BatchWork, Candidate, CandidateBatch, TaskPayload
 from batt_tasks.search.dedup import distinct_texts
 from batt_tasks.search.generate import generate
 from batt_tasks.search.task_search import SearchCounts, SearchOptions, SearchResult, Stop, search_task
@@ -64,7 +64,7 @@ class SearchRecord:
 
 
 def find_candidates(
-    task: ArcTask, work: WorkOptions, given: list[CandidateRecord] | None = None, stop: Stop | None = None
+    task: ArcTask, work: WorkOptions, given: list[Candidate] | None = None, stop: Stop | None = None
 ) -> SearchResult:
     """The task's candidates from the run's generator; `given` holds a user file's candidates for the task."""
     if work.generator == "search":
@@ -76,11 +76,11 @@ def find_candidates(
 
 def searched_batches(
     run_id: int, task: TaskPayload, result: SearchResult, work: WorkOptions, worker: str | None, gpu: str | None
-) -> tuple[list[Batch], SearchRecord]:
+) -> tuple[list[CandidateBatch], SearchRecord]:
     """The search's survivors of textual dedup as batches of at most `batch_size`, and its record."""
     survivors = distinct_texts(result.candidates)
     size = work.batch_size
-    batches: list[Batch] = [
+    batches: list[CandidateBatch] = [
         {
             "run_id": run_id,
             "batch_key": f"{task['key']}:{start // size}",

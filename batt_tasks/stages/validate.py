@@ -15,15 +15,24 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from batt_tasks.dsl.types import Grid
-from batt_tasks.payloads import Batch, CandidateRecord, CandidateStatus, GridList, GridText, SampleRun, grid_text
+from batt_tasks.grids import grid_problem
+from batt_tasks.payloads import (
+    CandidateStatus,
+    GridList,
+    GridText,
+    InlinedBatch,
+    SampleRun,
+    TaskPayload,
+    ValidatedBatch,
+    ValidatedCandidate,
+    grid_text,
+    is_rejected,
+)
 from batt_tasks.stages.sandbox import Rejected, compile_solver
 
-MAX_SIDE = 30
-COLOURS = frozenset(range(10))
-INT_ONLY = {int}  # 1.0 and True are in COLOURS (they hash like 1) but are no colours
 MAX_ERROR_CHARS = 300
 # A candidate's status is the worst of its samples', worst last. `lost` (no answer: the pool killed the
 # process) outranks the verdicts a finished sample gets, ok, error and timeout (the last depends on the
@@ -111,21 +120,11 @@ def run_sample(solver: Callable[[Grid], Any], grid: Grid, timeout: float) -> Sam
 
 
 def as_grid_text(value: object) -> GridText:
-    """The candidate's output as wire text; ValueError when it is not an ARC grid."""
-    if not isinstance(value, tuple | list):
-        raise ValueError(f"returned {type(value).__name__}, not a grid")
-    if not value:
-        raise ValueError("returned an empty grid")
-    rows = [row for row in value if isinstance(row, tuple | list)]
-    if len(rows) != len(value) or not rows[0]:
-        raise ValueError("returned a value that is not a non-empty tuple of rows")
-    width = len(rows[0])
-    if len(rows) > MAX_SIDE or width > MAX_SIDE:
-        raise ValueError(f"returned a {len(rows)}x{width} grid, larger than {MAX_SIDE}x{MAX_SIDE}")
-    for row in rows:
-        if len(row) != width or not COLOURS.issuperset(row) or set(map(type, row)) != INT_ONLY:
-            raise ValueError("returned a grid that is ragged or holds values other than colours 0-9")
-    return grid_text(rows)
+    """The candidate's output as wire text; ValueError naming the fault when it is not an ARC grid (grids.py)."""
+    problem = grid_problem(value)  # lists or tuples, rows too
+    if problem is not None:
+        raise ValueError(f"returned a value that is not a grid: {problem}")
+    return grid_text(cast(Sequence[Sequence[int]], value))
 
 
 def candidate_status(samples: Sequence[SampleRun]) -> tuple[CandidateStatus, str | None]:
@@ -135,22 +134,22 @@ def candidate_status(samples: Sequence[SampleRun]) -> tuple[CandidateStatus, str
     return worst, message
 
 
-def task_inputs(batch: Batch) -> list[Grid]:
+def task_inputs(task: TaskPayload) -> list[Grid]:
     """Every demo input, then every test input, as DSL grids."""
-    pairs: list[Mapping[str, GridList | None]] = [*batch["task"]["train"], *batch["task"]["test"]]
+    pairs: list[Mapping[str, GridList | None]] = [*task["train"], *task["test"]]
     return [tuple(tuple(row) for row in pair["input"]) for pair in pairs if pair["input"] is not None]
 
 
-def validate_batch(batch: Batch, runner: ProgramRunner) -> Batch:
+def validate_batch(batch: InlinedBatch, runner: ProgramRunner) -> ValidatedBatch:
     """The validate stage: run every candidate that passed inline on all of the task's inputs."""
     started = time.perf_counter()
-    inputs = task_inputs(batch)
-    runnable = [c for c in batch["candidates"] if c.get("status") != "rejected"]
+    inputs = task_inputs(batch["task"])
+    runnable = [c for c in batch["candidates"] if not is_rejected(c)]
     results = iter(runner.run_programs([c["program"] for c in runnable], inputs))
-    candidates: list[CandidateRecord] = []
+    candidates: list[ValidatedCandidate] = []
     for candidate in batch["candidates"]:
-        if candidate.get("status") == "rejected":
-            samples = [_failed("rejected", candidate.get("error")) for _ in inputs]
+        if is_rejected(candidate):
+            samples = [_failed("rejected", candidate["error"]) for _ in inputs]
             candidates.append({**candidate, "samples": samples})
             continue
         samples = next(results)

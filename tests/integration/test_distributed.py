@@ -168,3 +168,27 @@ def test_flower_refuses_to_start_without_a_password(cluster: dict[str, str]) -> 
     done = batt("flower", env=cluster, cwd=Path(cluster["folder"]))
     assert done.returncode == 2
     assert "BATT_FLOWER_PASSWORD" in done.stderr
+
+
+def test_skip_solved_queues_no_search_for_a_solved_task(cluster: dict[str, str], tmp_path: Path) -> None:
+    """The producer decides before it plans: a skipped task gets no search job, and the run still completes."""
+    arguments = ("run", "--task", "007bbfb7", "--task", "017c7c7b", "--budget", "300", "--keep", "4", "--json")
+    first = batt(*arguments, env=cluster, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = batt(*arguments, "--skip-solved", env=cluster, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    summary = json.loads(second.stdout)
+    run_id = summary["run_id"]
+    assert "skipped" in second.stderr and "007bbfb7" in second.stderr
+    assert summary["status"] == "finished" and summary["skipped_solved"] >= 1
+    assert summary["searched"] + summary["skipped_solved"] == 2 and summary["correct"] >= 1
+    assert "007bbfb7" not in {task for task, _, _ in _searches(cluster["BATT_DATABASE_URL"], run_id)}
+    client = redis.Redis.from_url(cluster["BATT_BROKER_URL"])
+    # Its search sent no chain (every candidate known): the search ended the run, and let its plan go.
+    assert client.keys(f"{cluster['BATT_QUEUE']}:run:{run_id}:*") == []
+    # Every task solved before: no job at all, and the producer itself ends the run.
+    alone = batt("run", "--task", "007bbfb7", "--skip-solved", "--json", env=cluster, cwd=tmp_path)
+    assert alone.returncode == 0, alone.stderr
+    summary = json.loads(alone.stdout)
+    assert (summary["status"], summary["searched"], summary["skipped_solved"]) == ("finished", 0, 1)
+    assert client.keys(f"{cluster['BATT_QUEUE']}:run:{summary['run_id']}:*") == []  # it was never planned

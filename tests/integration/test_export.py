@@ -19,7 +19,7 @@ from batt_tasks.export import (
     validate_submission,
     write_submission,
 )
-from batt_tasks.payloads import CandidateRecord
+from batt_tasks.payloads import Candidate
 from batt_tasks.solvers import seed_sources
 from tests.conftest import embedded_run
 
@@ -28,7 +28,7 @@ UNSEEDED = "27a28665"  # three test inputs, no hand-written solver
 ROT90 = "def solve(I):\n    O = rot90(I)\n    return O\n"
 HMIRROR = "def solve(I):\n    O = hmirror(I)\n    return O\n"
 
-Generator = Callable[[ArcTask], list[CandidateRecord]]
+Generator = Callable[[ArcTask], list[Candidate]]
 
 
 def _run(url: str, task_ids: list[str], generator: Generator) -> int:
@@ -37,9 +37,9 @@ def _run(url: str, task_ids: list[str], generator: Generator) -> int:
     return run_id
 
 
-def _seed_and_transforms(task: ArcTask) -> list[CandidateRecord]:
+def _seed_and_transforms(task: ArcTask) -> list[Candidate]:
     seed = seed_sources().get(task.id)
-    candidates: list[CandidateRecord] = [{"source": seed, "origin": "seed"}] if seed else []
+    candidates: list[Candidate] = [{"source": seed, "origin": "seed"}] if seed else []
     return [*candidates, {"source": ROT90, "origin": "rot90"}, {"source": HMIRROR, "origin": "hmirror"}]
 
 
@@ -79,13 +79,13 @@ def test_a_run_exports_a_valid_submission_with_the_seed_first(database_url: str,
 
     written, counts = export_run(database_url, run_id, tmp_path / "again.json")
     assert json.loads(written.read_text()) == submission
-    assert counts == {"tasks": 3, "solved_attempts": 3, "fallback": 0}
+    assert counts == {"tasks": 3, "solved_attempts": 3, "fallback": 0, "not_reproduced": 0}
 
 
 def test_missing_attempts_are_filled_with_the_input_then_a_1x1_grid(database_url: str, tmp_path: Path) -> None:
     only_rot90, nothing = "007bbfb7", UNSEEDED
 
-    def generator(task: ArcTask) -> list[CandidateRecord]:
+    def generator(task: ArcTask) -> list[Candidate]:
         return [{"source": ROT90, "origin": "rot90"}] if task.id == only_rot90 else []
 
     run_id = _run(database_url, [only_rot90, nothing], generator)
@@ -97,7 +97,7 @@ def test_missing_attempts_are_filled_with_the_input_then_a_1x1_grid(database_url
         assert entry == {"attempt_1": turned, "attempt_2": grid.tolist()}
     for entry, (grid, _) in zip(submission[nothing], train[nothing].test, strict=True):
         assert entry == {"attempt_1": grid.tolist(), "attempt_2": [[0]]}
-    assert counts == {"tasks": 2, "solved_attempts": 1, "fallback": 1}
+    assert counts == {"tasks": 2, "solved_attempts": 1, "fallback": 1, "not_reproduced": 0}
 
 
 def _valid() -> dict[str, list[dict[str, list[list[int]]]]]:

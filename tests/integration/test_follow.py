@@ -36,6 +36,8 @@ def _evaluations(url: str, run_id: int, count: int) -> None:
 def test_follow_waits_out_a_vanished_database_and_finishes() -> None:
     name = f"batt_test_{uuid.uuid4().hex[:12]}"
     url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    spare = f"{name}_back"
+    spare_url = url.rsplit("/", 1)[0] + f"/{spare}"
     settings = Settings(database_url=url)
     request = runs.RunRequest([TASK], runs.WorkOptions("user"))
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
@@ -59,10 +61,14 @@ def test_follow_waits_out_a_vanished_database_and_finishes() -> None:
             while not messages:
                 time.sleep(0.05)
             assert "database unreachable" in messages[0]
-            admin.execute(f'CREATE DATABASE "{name}"')
-            upgrade(url)
-            assert runs.start(request, settings, mode="celery") == run_id  # a fresh database gives the same id
-            _evaluations(url, run_id, 3)
+            # The database comes back whole: built under another name, then renamed, so the follower never
+            # meets it half-made (a missing table is a fault it must not wait out).
+            admin.execute(f'CREATE DATABASE "{spare}"')
+            upgrade(spare_url)
+            assert runs.start(request, Settings(database_url=spare_url), mode="celery") == run_id  # the same id
+            _evaluations(spare_url, run_id, 3)
+            get_engine(spare_url).dispose()
+            admin.execute(f'ALTER DATABASE "{spare}" RENAME TO "{name}"')
             finish_run(url, run_id)  # what the persist that completes a run does
             follower.join(60)
             assert not follower.is_alive()
@@ -71,4 +77,6 @@ def test_follow_waits_out_a_vanished_database_and_finishes() -> None:
             assert progress[-1].status == "finished" and progress[0].status == "running"
         finally:
             get_engine(url).dispose()
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            get_engine(spare_url).dispose()
+            for database in (name, spare):
+                admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

