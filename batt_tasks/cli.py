@@ -914,7 +914,7 @@ def _standalone_solver(solver: Any, inputs: list[Any]) -> str:
     """`batt best`'s file. Database text enters it only as ascii() literals (a task id, an md5) and the
     program only as the whitelist rebuilt it, so nothing stored can add code of its own."""
     from batt_tasks.data import TaskFormatError, parse_grid
-    from batt_tasks.stages.sandbox import Rejected, rebuilt_source
+    from batt_tasks.sandbox.whitelist import Rejected, rebuilt_source
     from batt_tasks.text import shown
 
     try:

@@ -22,7 +22,7 @@ from batt_tasks.db.session import session_scope
 from batt_tasks.dsl.types import Grid
 from batt_tasks.grids import JSON_ROWS, grid_problem
 from batt_tasks.payloads import GridList, GridText, grid_rows, grid_text, is_legacy_prediction, prediction_md5
-from batt_tasks.stages.validate import run_program
+from batt_tasks.sandbox.run import run_program
 
 ATTEMPTS = ("attempt_1", "attempt_2")
 # Filler for a missing attempt equal to attempt_1: [[0]], or [[1]] when attempt_1 is itself [[0]].

@@ -1,6 +1,6 @@
 """What an ARC grid is, in one place: a non-empty rectangle of rows, 1..30 per side, every cell an int 0..9.
 
-The loader (data.py, JSON lists), a submission's attempts (export.py), a candidate's output (validate.py) and
+The loader (data.py, JSON lists), a submission's attempts (export.py), a candidate's output (sandbox/run.py) and
 the search's values (search/kinds.py, tuples) all ask `is_grid` or `grid_problem` with the same rule.
 
 `is_grid` is the rule: the search asks it of many enumerated values, so every check runs in C over the whole

@@ -33,8 +33,8 @@ from batt_tasks.stages.persist import known_md5s, persist_batch, save_search
 from batt_tasks.stages.search import WorkOptions, find_candidates, searched_batches
 
 if TYPE_CHECKING:  # imported where they are used: NumPy and the DSL are not for every command
+    from batt_tasks.sandbox.run import ProgramRunner
     from batt_tasks.stages.score import ScoreBackend
-    from batt_tasks.stages.validate import ProgramRunner
 
 __all__ = ["Progress", "RunRequest", "SearchOptions", "WorkOptions", "cancel", "dispatch", "follow", "run_embedded",
            "start", "summary"]  # fmt: skip
@@ -100,7 +100,7 @@ def run_embedded(
     """Search every task and take its survivors through the chain here, task by task: each task's rows land
     as soon as its search ends. Returns the status the run ended with; Ctrl-C or SIGTERM end it
     `interrupted` within a few seconds, with every process it started gone and every row kept."""
-    from batt_tasks.child_pool import SandboxPool
+    from batt_tasks.sandbox.pool import SandboxPool
     from batt_tasks.stages.score import get_backend
 
     status = "failed"

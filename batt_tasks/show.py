@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from batt_tasks.db.queries import RankedSolver, ranked_solvers, task_key_for, task_payload_of
 from batt_tasks.payloads import GridList, SampleRun, TaskPayload, grid_rows
-from batt_tasks.stages.sandbox import Rejected, rebuilt_source
-from batt_tasks.stages.validate import run_program
+from batt_tasks.sandbox.run import run_program
+from batt_tasks.sandbox.whitelist import Rejected, rebuilt_source
 from batt_tasks.text import shown
 
 # The standard ARC palette, colour 0 to 9.

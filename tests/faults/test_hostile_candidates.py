@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from batt_tasks.db.models import Evaluation, Run
 from batt_tasks.db.session import session_scope
+from batt_tasks.sandbox.run import run_program
 from batt_tasks.stages.inline import inline_candidate
-from batt_tasks.stages.validate import run_program
 from tests.conftest import batt, produce_candidates
 
 TASK = "007bbfb7"  # 5 demo pairs + 1 test input: 6 samples, so a timeout costs 6 x BATT_SAMPLE_TIMEOUT (2 s)

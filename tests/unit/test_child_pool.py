@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from batt_tasks import child_pool
-from batt_tasks.child_pool import SandboxPool
-from batt_tasks.sandbox_child import START_DELAY_VARIABLE
-from batt_tasks.stages.validate import candidate_status
+from batt_tasks.sandbox import pool as child_pool
+from batt_tasks.sandbox.child import START_DELAY_VARIABLE
+from batt_tasks.sandbox.pool import SandboxPool
+from batt_tasks.sandbox.run import candidate_status
 
 GRID = ((1, 2), (3, 4))
 ROTATE = "def solve(I):\n    O = rot90(I)\n    return O\n"
@@ -39,7 +39,7 @@ def test_children_import_the_dsl_and_nothing_heavy_even_under_a_heavy_main(tmp_p
         import typer, rich.console, sqlalchemy, alembic.command, celery, numpy
         with pathlib.Path({str(marker)!r}).open("a") as ran:
             ran.write("x")
-        from batt_tasks.child_pool import SandboxPool
+        from batt_tasks.sandbox.pool import SandboxPool
 
         if __name__ == "__main__":
             with SandboxPool(2, 1.0, 256) as pool:
@@ -50,7 +50,7 @@ def test_children_import_the_dsl_and_nothing_heavy_even_under_a_heavy_main(tmp_p
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True)
     assert marker.read_text() == "x"  # the parent's main module ran once, in the parent alone
     for modules in json.loads(done.stdout):
-        assert "batt_tasks.stages.validate" in modules
+        assert "batt_tasks.sandbox.run" in modules
         assert "batt_tasks.dsl" in modules
         loaded = [name for name in modules if name.startswith(HEAVY)]
         assert loaded == [], f"sandbox child imported {loaded}"

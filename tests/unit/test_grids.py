@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from batt_tasks.grids import JSON_ROWS, ROWS, TUPLE_ROWS, grid_problem, is_grid
+from batt_tasks.sandbox.run import as_grid_text
 from batt_tasks.search import kinds
-from batt_tasks.stages.validate import as_grid_text
 
 
 @pytest.mark.parametrize(

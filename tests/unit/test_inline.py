@@ -2,8 +2,8 @@
 
 import pytest
 
+from batt_tasks.sandbox.whitelist import Rejected, compile_solver
 from batt_tasks.stages.inline import inline_candidate, inline_source
-from batt_tasks.stages.sandbox import Rejected, compile_solver
 
 LINES = "def solve(I):\n    x1 = vmirror(I)\n    x2 = hconcat(I, x1)\n    O = vconcat(x2, x2)\n    return O\n"
 NESTED = "def solve(I):\n    O = vconcat(hconcat(I, vmirror(I)), hconcat(I, vmirror(I)))\n    return O\n"

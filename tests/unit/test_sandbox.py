@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from batt_tasks.stages.sandbox import (
+from batt_tasks.sandbox.whitelist import (
     Rejected,
     check_function,
     check_source,

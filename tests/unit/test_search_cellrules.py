@@ -1,8 +1,8 @@
 """Learning cell rules from demos: consistent tables only, covering the test inputs, simplest first."""
 
+from batt_tasks.sandbox.whitelist import compile_solver
 from batt_tasks.search.cellrules import learned_rules
 from batt_tasks.search.enumeration import program_source
-from batt_tasks.stages.sandbox import compile_solver
 
 # Fill what a ring of 1s encloses with 4: the enclosed background is the rule.
 DEMOS = [

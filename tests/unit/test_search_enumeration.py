@@ -3,10 +3,10 @@
 import time
 
 from batt_tasks.dsl import hmirror, rot90, upscale
+from batt_tasks.sandbox.whitelist import compile_solver
 from batt_tasks.search import kinds
 from batt_tasks.search.enumeration import Enumerator, operations, task_constants
 from batt_tasks.stages.inline import inline_source
-from batt_tasks.stages.sandbox import compile_solver
 
 GRIDS = [((1, 2, 0), (0, 3, 0)), ((4, 0), (0, 5), (6, 6)), ((7, 0, 0, 1),)]
 # No short program maps GRIDS to these: the search runs until its depth or budget.

@@ -2,10 +2,10 @@
 
 from batt_tasks.dsl.layouts import FLIPH, FLIPV, arrange, cellblocks, kronecker
 from batt_tasks.dsl.types import Grid
+from batt_tasks.sandbox.whitelist import compile_solver
 from batt_tasks.search.crops import learned_crops
 from batt_tasks.search.enumeration import program_source
 from batt_tasks.search.layouts import learned_layouts
-from batt_tasks.stages.sandbox import compile_solver
 
 INPUTS: list[Grid] = [((1, 0), (1, 1)), ((0, 2), (2, 2)), ((3, 3), (0, 0))]
 TEST: Grid = ((0, 5), (5, 0))

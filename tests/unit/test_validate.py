@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from batt_tasks.child_pool import SandboxPool
-from batt_tasks.stages.validate import as_grid_text, candidate_status, run_program
+from batt_tasks.sandbox.pool import SandboxPool
+from batt_tasks.sandbox.run import as_grid_text, candidate_status, run_program
 
 GRID = ((1, 2), (3, 4))
 ROTATE = "def solve(I):\n    O = rot90(I)\n    return O\n"

@@ -1,6 +1,6 @@
 """A sandbox child: an interpreter of its own that runs candidates for a `SandboxPool`.
 
-`child_pool.py` starts it as a fresh `python` process, never as a fork or forkserver child: those
+`pool.py` starts it as a fresh `python` process, never as a fork or forkserver child: those
 re-run the parent's `__main__` (the `batt` console script: typer, rich, SQLAlchemy, Alembic, NumPy),
 seconds per child under load. So a child imports the DSL and the validate stage and nothing else.
 
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from multiprocessing.connection import Connection
 
 from batt_tasks.dsl.types import Grid
-from batt_tasks.stages.validate import apply_memory_cap, run_program
+from batt_tasks.sandbox.run import apply_memory_cap, run_program
 
 # Test hook: seconds a child sleeps after its imports and memory cap, before it says it is ready. It
 # stands for a child that starts slowly on a loaded machine (tests/faults/test_honest_timing.py);

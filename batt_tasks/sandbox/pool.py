@@ -1,6 +1,6 @@
 """Long-lived sandbox children that run candidates for the embedded default.
 
-Each child is a fresh interpreter (`batt_tasks/sandbox_child.py`) that loads the DSL and nothing else,
+Each child is a fresh interpreter (`batt_tasks/sandbox/child.py`) that loads the DSL and nothing else,
 caps its own memory, says it is ready, then runs one candidate at a time on all of a task's inputs under
 the per-sample timer. A candidate's `timeout` is that timer's verdict alone, measured in the child.
 
@@ -49,7 +49,7 @@ CLOSE_SECONDS = 0.5
 # Not `-m`, which would put the working directory first on the path.
 _BOOTSTRAP = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
-    "from batt_tasks.sandbox_child import main; main(sys.argv[2:])"
+    "from batt_tasks.sandbox.child import main; main(sys.argv[2:])"
 )
 # What a child keeps of the environment: what Python needs to start, and the sandbox's own variables.
 # No candidate can read the environment; a child without database or broker passwords cannot leak them.
