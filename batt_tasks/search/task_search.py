@@ -11,6 +11,7 @@ time limit (the budget, not the clock, is what normally ends a task).
 import itertools
 import os
 import random
+import signal
 import threading
 import time
 from collections.abc import Callable, Generator, Sequence
@@ -289,7 +290,10 @@ def _start_search_child(memory_cap_mb: int, owner: int) -> None:
 
     Its parent is the forkserver, which outlives the run for as long as any of its children do (they hold
     its liveness pipe), so the kernel's parent-death signal cannot help: a watcher thread looks instead.
+    The terminal's Ctrl-C reaches it too; the run's process answers it by killing the pool, so here it is
+    ignored (else a process still starting or waiting for work prints a KeyboardInterrupt traceback).
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     apply_memory_cap(memory_cap_mb)
     threading.Thread(target=_exit_without, args=(owner,), daemon=True, name="owner-watch").start()
 
