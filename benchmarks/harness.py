@@ -1,6 +1,7 @@
 """What the benchmarks that need servers share: a throwaway PostgreSQL database and queue name, and the
 cleanup afterwards (their workers stopped, their Redis keys deleted, their database dropped), even on errors;
-how to tell a distributed run is done without loading the workers; and CPU seconds of process trees.
+how to tell a distributed run is done without loading the workers; CPU seconds of process trees; and the
+baseline every path is compared with, the stages called one after another in this process.
 """
 
 import os
@@ -19,7 +20,9 @@ import redis
 if TYPE_CHECKING:
     from celery import Celery
 
+    from batt_tasks.data import ArcTask
     from batt_tasks.settings import Settings
+    from batt_tasks.stages.search import WorkOptions
 
 ADMIN_URL = os.environ.get("BATT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BATT_BENCH_REDIS", "redis://127.0.0.1:6379/8")
@@ -211,3 +214,28 @@ def forget_keys(client: redis.Redis, keys_before: set, names: list[bytes]) -> No
     for exchange in client.zrange(deadlines, 0, -1):
         if not client.exists(b"_kombu.binding." + exchange):
             client.zrem(deadlines, exchange)
+
+
+def sequential_stages(run_id: int, tasks: "Iterable[ArcTask]", work: "WorkOptions", database_url: str) -> None:
+    """The baseline: each task searched, then its batches through inline, validate (in this process), score
+    and persist, one call after another, nothing reused; the run is marked finished at the end."""
+    from batt_tasks.db.records import finish_run
+    from batt_tasks.db.session import session_scope
+    from batt_tasks.payloads import task_payload
+    from batt_tasks.sandbox.run import InProcessRunner
+    from batt_tasks.stages.inline import inline_batch
+    from batt_tasks.stages.persist import persist_batch, save_search
+    from batt_tasks.stages.score import get_backend, score_batch
+    from batt_tasks.stages.search import find_candidates, searched_batches
+    from batt_tasks.stages.validate import validate_batch
+
+    backend, runner = get_backend("numpy"), InProcessRunner(work.search.sample_timeout)
+    for task in tasks:
+        payload = task_payload(task)
+        batches, record = searched_batches(run_id, payload, find_candidates(task, work), work, None, None)
+        with session_scope(database_url) as session:
+            save_search(session, run_id, payload, record)
+        for batch in batches:
+            inlined = inline_batch(batch, lambda key, md5s, timeout: set())  # fresh: nothing reused
+            persist_batch(score_batch(validate_batch(inlined, runner), backend), database_url)
+    finish_run(database_url, run_id)

