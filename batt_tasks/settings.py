@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     broker_patience: float = Field(
         default=120.0, ge=0, description="seconds the producer waits for an unreachable broker before it gives up"
     )
+    database_patience: float = Field(
+        default=300.0, ge=0, description="seconds a worker waits for an unreachable database before a job fails"
+    )
     visibility_timeout: int = Field(default=3600, ge=1, description="seconds before Redis redelivers an unacked task")
     validate_margin: float = Field(
         default=60.0, gt=0, description="seconds a validate task may run beyond its samples' timers before it is killed"

@@ -17,6 +17,7 @@ import redis
 
 from batt_tasks.data import ArcTask, parse_task
 from batt_tasks.db.models import Run
+from batt_tasks.db.patience import patiently
 from batt_tasks.db.queries import task_payload_of
 from batt_tasks.db.session import session_scope
 from batt_tasks.payloads import Candidate, CandidateBatch, TaskPayload
@@ -60,7 +61,7 @@ def run_search_job(
     plan = completion.plan_of(client, keys, index)
     if plan is None:
         return "skipped: the run is complete or cancelled"
-    work = work_options(settings.database_url, run_id)
+    work = patiently(lambda: work_options(settings.database_url, run_id), settings.database_patience, "reading the run")
     outcome = "already searched"
     if not completion.already_searched(client, keys, plan.task_key):
         attempts = completion.count_attempt(client, keys, plan.task_key)
@@ -85,8 +86,9 @@ def _search(
     send_chains: SendChains,
     finish: Callable[[int], object],
 ) -> str:
-    with session_scope(settings.database_url) as session:
-        payload = task_payload_of(session, plan.task_key)
+    payload = patiently(
+        lambda: _payload(settings.database_url, plan.task_key), settings.database_patience, "reading the task"
+    )
     task = _arc_task(payload)
     if killed:
         result = SearchResult(task.id, [], stopped_by="killed")
@@ -97,13 +99,26 @@ def _search(
     if completion.cancelled(client, keys):
         return "cancelled"
     batches, record = searched_batches(keys.run_id, payload, result, work, *where)
-    with session_scope(settings.database_url) as session:
-        save_search(session, keys.run_id, payload, record)
+    patiently(
+        lambda: _save(settings.database_url, keys.run_id, payload, record),
+        settings.database_patience,
+        "saving the search",
+    )
     chains = send_chains(batches, plan.queue) if batches else []
     if completion.task_searched(client, keys, plan.task_key, len(chains)):
         finish(keys.run_id)
     client.delete(keys.given(plan.task_key))
     return _said(task.id, record)
+
+
+def _payload(database_url: str, task_key: str) -> TaskPayload:
+    with session_scope(database_url) as session:
+        return task_payload_of(session, task_key)
+
+
+def _save(database_url: str, run_id: int, payload: TaskPayload, record: SearchRecord) -> None:
+    with session_scope(database_url) as session:
+        save_search(session, run_id, payload, record)
 
 
 def _said(task_id: str, record: SearchRecord) -> str:

@@ -19,6 +19,7 @@ from celery.signals import worker_process_init, worker_ready
 from celery.worker.control import inspect_command
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from batt_tasks.db.patience import patiently
 from batt_tasks.db.records import finish_run
 from batt_tasks.db.session import session_scope
 from batt_tasks.dsl.types import Grid
@@ -136,8 +137,11 @@ def inline(key: str) -> str:
     settings = get_settings()
 
     def known(task_key: str, md5s: list[str], timeout: float) -> set[str]:
-        with session_scope(settings.database_url) as session:
-            return known_md5s(session, task_key, md5s, timeout)
+        def read() -> set[str]:
+            with session_scope(settings.database_url) as session:
+                return known_md5s(session, task_key, md5s, timeout)
+
+        return patiently(read, settings.database_patience, "the database dedup")
 
     client = _broker()
     _go_on(client, key)
@@ -207,5 +211,5 @@ def persist(self: Task[[str], dict[str, str | int]], key: str) -> dict[str, str 
 
 def _finished(settings: Settings, run_id: int) -> None:
     """The run's last search or chain is done: mark it finished and let its plan in Redis go."""
-    finish_run(settings.database_url, run_id)
+    patiently(lambda: finish_run(settings.database_url, run_id), settings.database_patience, "finishing the run")
     completion.forget_run(_broker(), RunKeys(settings.queue, run_id))
