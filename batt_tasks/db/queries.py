@@ -98,6 +98,7 @@ def ranked_solvers(
 class Attempt:
     """One of a task's two attempts in a run (a row of the task_attempts view)."""
 
+    run_id: int
     task_id: str
     task_key: str
     attempt: int  # 1 or 2
@@ -116,6 +117,7 @@ def task_attempts(session: Session, run_id: int, task_key: str | None = None) ->
         query = query.where(view.task_key == task_key)
     return [
         Attempt(
+            run_id=int(row.run_id),
             task_id=row.task_id,
             task_key=row.task_key,
             attempt=int(row.attempt),

