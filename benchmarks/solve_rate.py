@@ -5,8 +5,8 @@ the budget (programs tried per task) and the time limit per task given here. The
 from the rows in that database:
 - solved: tasks with a solver that reproduces every demo output;
 - correct: tasks whose two best such solvers include one right on the test outputs (ARC's rule);
-- by origin of the best solver: the hand-written seed, a learned cell rule, layout of blocks or crop, an
-  enumerated program, a mutation.
+- by origin of the best solver: the hand-written seed, a learned cell rule (on colours or on colour ranks),
+  layout of blocks or crop, an enumerated program, a mutation.
 Seeds exist only for training tasks, so evaluation figures are the search's alone; the training
 row also shows the search without seeds (correct tasks whose best solver is not the seed).
 Two runs with the same seed give the same table and the same correct tasks as long as no task hits
@@ -38,6 +38,10 @@ FROM task_attempts a
 JOIN evaluations e ON e.run_id = a.run_id AND e.task_key = a.task_key AND e.solver_md5 = a.solver_md5
 WHERE a.run_id = ? GROUP BY a.task_id
 """
+
+# The best solver's origin families, in the table's column order.
+ORIGINS = ("seed", "cellrule", "rankedrule", "layout", "crop", "enumerate", "mutate")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -99,7 +103,7 @@ def measure(split: str, args: argparse.Namespace) -> dict:
         summary = json.loads(done.stdout.strip().splitlines()[-1])
         with sqlite3.connect(database) as connection:
             best = connection.execute(BEST_ORIGINS, (summary["run_id"],)).fetchall()
-    by_origin = {"seed": 0, "cellrule": 0, "layout": 0, "crop": 0, "enumerate": 0, "mutate": 0}
+    by_origin = dict.fromkeys(ORIGINS, 0)
     for _, _, origin in best:
         if origin is not None:
             by_origin[origin.split(":")[0]] = by_origin.get(origin.split(":")[0], 0) + 1
@@ -128,7 +132,7 @@ def show(rows: list[dict], args: argparse.Namespace) -> None:
                         f"limit {args.seconds:g} s/task, stop after {args.stop_after}, seed {args.seed}, "
                         f"{os.cpu_count()} cores")  # fmt: skip
     for column in ("split", "tasks", "solved", "correct", "% correct", "correct w/o seeds", "% w/o seeds",
-                   "best: seed/rule/layout/crop/enum/mutate", "programs tried", "hit time",
+                   "best: seed/rule/ranked/layout/crop/enum/mutate", "programs tried", "hit time",
                    "s/task (wall)"):  # fmt: skip
         table.add_column(column, justify="right")
     for row in rows:
@@ -136,7 +140,7 @@ def show(rows: list[dict], args: argparse.Namespace) -> None:
         table.add_row(
             row["split"], str(row["tasks"]), str(row["solved"]), str(row["correct"]), f"{row['pct_correct']}",
             str(row["correct_by_search"]), f"{row['pct_correct_by_search']}",
-            "/".join(str(origin[name]) for name in ("seed", "cellrule", "layout", "crop", "enumerate", "mutate")),
+            "/".join(str(origin[name]) for name in ORIGINS),
             str(row["tried"]), str(row["timed_out"]),
             f"{row['seconds_per_task']}",
         )  # fmt: skip

@@ -30,9 +30,11 @@ FEATURE_NAMES = (
     BYLINES, BYRAYS, BYNEIGHBOURS, BYCOUNTS, BYRAYS8, BYWINDOW, BYHOLES, BYEXTREME, BYBORDER,
 ) = range(18)  # fmt: skip
 
-__all__ = [*FEATURE_NAMES, "cellrule"]
+__all__ = [*FEATURE_NAMES, "cellrule", "rankedrule"]
 
 OFF_GRID = -1
+# In a ranked rule's table, a colour below this is a rank among the input's colours; this plus c is colour c.
+ABSOLUTE = 10
 _FOUR = ((0, 1), (0, -1), (1, 0), (-1, 0))
 _EIGHT = (*_FOUR, (1, 1), (1, -1), (-1, 1), (-1, -1))
 
@@ -198,3 +200,31 @@ def cellrule(grid: Grid, feature: Integer, table: Tuple) -> Grid:
         return tuple(tuple(lookup[description] for description in row) for row in describe(grid, feature))
     except KeyError:
         raise ValueError("a cell the rule has no colour for") from None
+
+
+def colour_ranks(grid: Grid) -> tuple[int, ...]:
+    """The grid's colours, most frequent first (equal counts: the lower colour first)."""
+    counts = Counter(value for row in grid for value in row)
+    return tuple(sorted(counts, key=lambda colour: (-counts[colour], colour)))
+
+
+def ranked(grid: Grid) -> Grid:
+    """The grid with each colour replaced by its rank (colour_ranks): 0 for the most frequent."""
+    rank = {colour: index for index, colour in enumerate(colour_ranks(grid))}
+    return tuple(tuple(rank[value] for value in row) for row in grid)
+
+
+def rankedrule(grid: Grid, feature: Integer, table: Tuple) -> Grid:
+    """cellrule on the grid's colour ranks: the table's descriptions read ranks, not colours, and it paints a
+    rank of the grid's own colours (below ABSOLUTE) or a fixed colour (ABSOLUTE + colour), so one rule holds
+    for demos and tests drawn in different colours."""
+    ranks = colour_ranks(grid)
+
+    def paint(code: int) -> int:
+        if code >= ABSOLUTE:
+            return code - ABSOLUTE
+        if code >= len(ranks):
+            raise ValueError("a rank the grid has no colour for")
+        return ranks[code]
+
+    return tuple(tuple(paint(code) for code in row) for row in cellrule(ranked(grid), feature, table))

@@ -7,13 +7,24 @@ it will be asked, and guessing is not a rule), and the smaller a table, the more
 those come first.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from batt_tasks.dsl.cellrules import FEATURE_NAMES, FEATURES, Description, describe
+from batt_tasks.dsl.cellrules import ABSOLUTE, FEATURE_NAMES, FEATURES, Description, colour_ranks, describe, ranked
 from batt_tasks.dsl.types import Grid
 
 # A cell's description (what one feature says of it) -> the colour it becomes.
 Table = dict[Description, int]
+# How a demo's output colour is written in a ranked table, given its input's colour ranks.
+Encoding = Callable[[int, tuple[int, ...]], int]
+
+
+def _rank_first(colour: int, ranks: tuple[int, ...]) -> int:
+    """A colour of the input as its rank, another one as itself."""
+    return ranks.index(colour) if colour in ranks else ABSOLUTE + colour
+
+
+def _fixed(colour: int, ranks: tuple[int, ...]) -> int:
+    return ABSOLUTE + colour
 
 
 def learned_rules(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], limit: int = 2) -> list[str]:
@@ -27,6 +38,28 @@ def learned_rules(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], lim
             found.append((len(table), feature, tuple(sorted(table.items()))))
     simplest = sorted(found, key=lambda entry: entry[:2])[:limit]
     return [f"cellrule(I, {FEATURE_NAMES[feature]}, {pairs_!r})" for _, feature, pairs_ in simplest]
+
+
+def learned_ranked_rules(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], limit: int = 2) -> list[str]:
+    """Up to `limit` rankedrule expressions: the same search on the grids' colour ranks, for tasks whose demos
+    and tests use different colours (a table of colours cannot cover a test's new ones). An output colour is
+    learned as a rank of the input's colours or, where that is not consistent, as a fixed colour."""
+    if any((len(grid_in), len(grid_in[0])) != (len(grid_out), len(grid_out[0])) for grid_in, grid_out in pairs):
+        return []
+    found = []
+    for encoding_index, encoding in enumerate((_rank_first, _fixed)):
+        coded = [(ranked(grid_in), _encoded(grid_in, grid_out, encoding)) for grid_in, grid_out in pairs]
+        for feature in range(len(FEATURES)):
+            table = _table(coded, feature)
+            if table is not None and all(_covers(table, ranked(grid), feature) for grid in tests):
+                found.append((len(table), encoding_index, feature, tuple(sorted(table.items()))))
+    simplest = sorted(found, key=lambda entry: entry[:3])[:limit]
+    return [f"rankedrule(I, {FEATURE_NAMES[feature]}, {pairs_!r})" for _, _, feature, pairs_ in simplest]
+
+
+def _encoded(grid_in: Grid, grid_out: Grid, encoding: Encoding) -> Grid:
+    ranks = colour_ranks(grid_in)
+    return tuple(tuple(encoding(colour, ranks) for colour in row) for row in grid_out)
 
 
 def _table(pairs: Sequence[tuple[Grid, Grid]], feature: int) -> Table | None:

@@ -42,7 +42,8 @@ HIGHER_ORDER: dict[str, tuple[frozenset[str], ...]] = {
 # Primitives whose results grow as the product of their arguments' sizes, that only rename, or whose
 # arguments are learned, not enumerated (batt_tasks/search/cellrules.py and layouts.py).
 EXCLUDED = frozenset({
-    "product", "identity", "totuple", "initset", "first", "last", "dedupe", "cellrule", "arrange", "kronecker",
+    "product", "identity", "totuple", "initset", "first", "last", "dedupe", "cellrule", "rankedrule", "arrange",
+    "kronecker",
 })  # fmt: skip
 SMALL_INTEGERS = (0, 1, 2, 3)
 UNIT_PAIRS = ((0, 1), (1, 0), (1, 1), (0, -1), (-1, 0))

@@ -1,7 +1,9 @@
 """Learning cell rules from demos: consistent tables only, covering the test inputs, simplest first."""
 
+import pytest
+
 from batt_tasks.sandbox.whitelist import compile_solver
-from batt_tasks.search.cellrules import learned_rules
+from batt_tasks.search.cellrules import learned_ranked_rules, learned_rules
 from batt_tasks.search.enumeration import program_source
 
 # Fill what a ring of 1s encloses with 4: the enclosed background is the rule.
@@ -38,3 +40,34 @@ def test_a_rule_that_cannot_answer_a_test_cell_is_not_offered() -> None:
     # Colour 3 never appears in the demos: no feature's table knows a cell of it.
     unseen = ((3, 0, 0, 0, 0), (1, 1, 1, 0, 0), (1, 0, 1, 0, 0), (1, 1, 1, 0, 0))
     assert learned_rules(DEMOS, [unseen]) == []
+
+
+# The ring's colour differs in every pair and in the test: a colour table cannot cover the test, ranks can.
+# Its inside always becomes the fixed colour 4.
+RECOLOURED = [
+    (tuple(tuple(2 if v == 1 else v for v in row) for row in DEMOS[0][0]),
+     tuple(tuple(2 if v == 1 else v for v in row) for row in DEMOS[0][1])),
+    (tuple(tuple(5 if v == 1 else v for v in row) for row in DEMOS[1][0]),
+     tuple(tuple(5 if v == 1 else v for v in row) for row in DEMOS[1][1])),
+]  # fmt: skip
+RECOLOURED_TEST = tuple(tuple(7 if v == 1 else v for v in row) for row in TEST)
+RECOLOURED_OUTPUT = tuple(tuple(7 if v == 1 else v for v in row) for row in TEST_OUTPUT)
+
+
+def test_a_rule_on_colour_ranks_answers_a_test_in_new_colours() -> None:
+    assert learned_rules(RECOLOURED, [RECOLOURED_TEST]) == []
+    rules = learned_ranked_rules(RECOLOURED, [RECOLOURED_TEST])
+    assert rules and all(rule.startswith("rankedrule(I, ") for rule in rules)
+    solver = compile_solver(program_source(rules[0]))
+    assert [solver(grid_in) for grid_in, _ in RECOLOURED] == [grid_out for _, grid_out in RECOLOURED]
+    assert solver(RECOLOURED_TEST) == RECOLOURED_OUTPUT
+
+
+def test_a_ranked_rule_refuses_a_grid_with_fewer_colours_than_it_paints() -> None:
+    swap_two = [(((1, 2, 2),), ((2, 1, 1),)), (((3, 4, 4),), ((4, 3, 3),))]  # the two colours swap
+    rules = learned_ranked_rules(swap_two, [((6, 5, 5),)])
+    assert rules
+    solver = compile_solver(program_source(rules[0]))
+    assert solver(((6, 5, 5),)) == ((5, 6, 6),)
+    with pytest.raises(ValueError):
+        solver(((5, 5, 5),))  # one colour: rank 1 has none
