@@ -265,6 +265,7 @@ def follow(
     """
     from sqlalchemy.exc import InterfaceError, OperationalError
 
+    pause = _end_or(run_id, settings)
     waiting, last, moved = False, None, time.monotonic()
     while True:
         try:
@@ -286,7 +287,28 @@ def follow(
         elif time.monotonic() - moved >= stall_seconds:
             resend(run_id, settings, on_wait)
             moved = time.monotonic()
-        time.sleep(poll_seconds)
+        pause(poll_seconds)
+
+
+def _end_or(run_id: int, settings: Settings) -> Callable[[float], None]:
+    """A pause between two looks at the run that ends early when its last job ends it: a followed run's
+    summary comes as soon as the workers are done, not up to a poll later. A sleep without a broker."""
+    if not settings.broker_url:
+        return time.sleep
+    from redis.exceptions import RedisError
+
+    from batt_tasks.queue.completion import RunKeys, wait_for_end
+    from batt_tasks.queue.redelivery import redis_client
+
+    client, keys = redis_client(settings.broker_url), RunKeys(settings.queue, run_id)
+
+    def pause(seconds: float) -> None:
+        try:
+            wait_for_end(client, keys, seconds)
+        except RedisError:  # the broker restarting: the database still says how the run stands
+            time.sleep(seconds)
+
+    return pause
 
 
 def resend(run_id: int, settings: Settings, on_wait: Callable[[str], None] = lambda message: None) -> int:

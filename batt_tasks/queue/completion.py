@@ -55,6 +55,10 @@ class RunKeys:
     def cancelled(self) -> str:
         return self._part("cancelled")
 
+    @property
+    def ended(self) -> str:  # list: pushed once the run's last job marked it ended, for a follower to wake on
+        return self._part("ended")
+
     def given(self, task_key: str) -> str:
         """Where a user file's candidates for one task wait for its search job."""
         return self._part(f"given:{task_key}")
@@ -157,5 +161,17 @@ def cancelled(client: redis.Redis, keys: RunKeys) -> bool:
 
 
 def forget_run(client: redis.Redis, keys: RunKeys) -> None:
-    """A complete run's plan is of no more use."""
-    client.delete(*keys.plan())
+    """A complete run's plan is of no more use; a follower waiting in `wait_for_end` wakes now."""
+    pipe = client.pipeline()
+    pipe.delete(*keys.plan())
+    pipe.rpush(keys.ended, 1)
+    pipe.expire(keys.ended, KEY_TTL_SECONDS)
+    pipe.execute()
+
+
+def wait_for_end(client: redis.Redis, keys: RunKeys, seconds: float) -> None:
+    """Return when the run's last job has ended it (forget_run), or after `seconds`. The mark stays for other
+    followers: one that comes after the end returns at once."""
+    if client.lindex(keys.ended, 0) is None:
+        # BLMOVE onto itself waits without taking the mark. Redis takes a float timeout; redis-py types it int.
+        client.blmove(keys.ended, keys.ended, seconds, "LEFT", "RIGHT")  # type: ignore[arg-type]

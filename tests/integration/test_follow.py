@@ -3,8 +3,10 @@
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import psycopg
+import redis
 
 from batt_tasks import runs
 from batt_tasks.data import parse_task
@@ -12,6 +14,7 @@ from batt_tasks.db.migrate import upgrade
 from batt_tasks.db.records import finish_run
 from batt_tasks.db.session import get_engine, session_scope
 from batt_tasks.payloads import task_payload
+from batt_tasks.queue.completion import RunKeys, forget_run
 from batt_tasks.settings import Settings
 from tests.conftest import POSTGRES_ADMIN_URL
 
@@ -80,3 +83,21 @@ def test_follow_waits_out_a_vanished_database_and_finishes() -> None:
             get_engine(spare_url).dispose()
             for database in (name, spare):
                 admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def test_follow_returns_when_the_last_job_ends_the_run_not_a_poll_later(tmp_path: Path, redis_keyspace: str) -> None:
+    url = f"sqlite:///{tmp_path / 'batt.db'}"
+    upgrade(url)
+    settings = Settings(database_url=url, broker_url=redis_keyspace, queue=f"follow-{uuid.uuid4().hex[:8]}")
+    run_id = runs.start(runs.RunRequest([TASK], runs.WorkOptions("user")), settings, mode="celery")
+    ended: list[float] = []
+    follower = threading.Thread(
+        target=lambda: ended.append(time.monotonic()) if runs.follow(run_id, settings, poll_seconds=30) else None
+    )
+    follower.start()
+    time.sleep(0.5)  # the follower is in its 30 s pause
+    finished = time.monotonic()
+    finish_run(url, run_id)
+    forget_run(redis.Redis.from_url(redis_keyspace), RunKeys(settings.queue, run_id))  # what the last job does
+    follower.join(10)
+    assert not follower.is_alive() and ended and ended[0] - finished < 2
