@@ -14,7 +14,8 @@ pool's forkserver outlives it, whichever is larger) and that CPU's share of the 
 the workers' process trees, from /proc/<pid>/stat before and after). Embedded runs do all their work in the
 run process, so their share is 100%. "other busy cores" is what the machine's cores did meanwhile besides
 those processes: PostgreSQL, Redis, and anything else running on this shared machine (a noisy run shows there).
-Ratios compare the fastest run of each setup measured here.
+Ratios compare the fastest run of each setup measured here, and (with --repeat) their median runs: on a shared
+machine a single slow spell moves one setup's fastest run, the median less.
 
 Then, with the 2 workers of the first round still running: `batt run --split evaluation --detach --json` over
 all 400 evaluation tasks (goal: back in under 5 s), and right after it `batt cancel RUN`, so the workers stop;
@@ -41,6 +42,7 @@ import re
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -294,12 +296,16 @@ def report(rows: list[dict], args: argparse.Namespace, chosen: list[Setup], seco
     best = {setup.name: min((r for r in rows if r["setup"] == setup.name), key=lambda r: r["wall_seconds"])
             for setup in chosen}  # fmt: skip
     wall = {name: row["wall_seconds"] for name, row in best.items()}
-    ratios = {}
+    median = {setup.name: statistics.median(r["wall_seconds"] for r in rows if r["setup"] == setup.name)
+              for setup in chosen}  # fmt: skip
+    ratios, median_ratios = {}, {}
     for name, (faster, slower, goal) in RATIOS.items():
         if faster in wall and slower in wall:
             ratios[name] = wall[slower] / wall[faster]
+            median_ratios[name] = median[slower] / median[faster]
             shown = f" (goal >= {goal}x: {met(ratios[name] >= goal)})" if goal else ""
-            console.print(f"{faster} vs {slower}: {ratios[name]:.2f}x{shown}", highlight=False)
+            console.print(f"{faster} vs {slower}: {ratios[name]:.2f}x{shown}; by median walls "
+                          f"{median_ratios[name]:.2f}x", highlight=False)  # fmt: skip
     correct = sorted({row["correct"] for row in rows})
     if len(correct) > 1:
         each = ", ".join(f"{row['setup']} (round {row['round']}) {row['correct']}" for row in rows)
@@ -326,6 +332,7 @@ def report(rows: list[dict], args: argparse.Namespace, chosen: list[Setup], seco
                   if key != "detach"} for row in rows],
         "best_wall_seconds": {name: round(value, 2) for name, value in wall.items()},
         "ratios": {name: round(value, 3) for name, value in ratios.items()},
+        "median_ratios": {name: round(value, 3) for name, value in median_ratios.items()},
         "same_correct": len(correct) == 1,
         "detach": {name: {key: round(value, 3) if isinstance(value, float) else value for key, value in one.items()}
                    for name, one in detach.items()} if detach else None,
