@@ -163,6 +163,13 @@ def run(
     queue: Annotated[
         str | None, typer.Option(help="With a broker: send the run's jobs to this queue (e.g. batt.gpu2).")
     ] = None,
+    time_limit: Annotated[
+        str | None,
+        typer.Option(
+            help="Plan the search to end within this time (600, 15m, 2h, 1h30m): a pass over every task at "
+            "--budget, then deeper passes (5x the budget each) over the tasks still unsolved, each pass a run."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Search for solvers of ARC tasks and record every evaluation.
@@ -183,9 +190,11 @@ def run(
       batt run --tasks-file my_tasks/
       batt run --split evaluation --budget 100000
       batt run --candidates my_solvers.py
+      batt run --split evaluation --time-limit 2h
     """
     if generator not in (None, "search", "sweep"):
         raise typer.BadParameter(f"{generator!r} is not search or sweep", param_hint="--generator")
+    limit_seconds = _time_limit(time_limit, detach, generator, candidates)
     settings = _settings_with(
         timeout=timeout, batch_size=batch_size, seed=seed, budget=budget, search_depth=depth, search_keep=keep,
         search_seconds=search_seconds, search_stop_after=stop_after, search_processes=jobs, generator=generator,
@@ -198,14 +207,65 @@ def run(
     request = _request(
         settings, tasks, None if tasks_file else dataset, split, tasks_file, candidates, user, fresh, skip_solved
     )
-    if settings.embedded:
+    if limit_seconds is not None:
+        summary = _run_planned(request, settings, limit_seconds, queue)
+    elif settings.embedded:
         summary = _run_embedded(request, settings)
     else:
         summary = _run_distributed(request, settings, detach, queue)
     if as_json:
         print(json.dumps(summary))
-    else:
+    elif limit_seconds is None:
         _print_summary(summary)
+
+
+def _time_limit(text: str | None, detach: bool, generator: str | None, candidates: Path | None) -> float | None:
+    """--time-limit in seconds, refused where passes make no sense."""
+    from batt_tasks.plan import parse_duration
+
+    if text is None:
+        return None
+    if detach:
+        raise typer.BadParameter("a time plan starts each pass when the last ends: follow it (no --detach)",
+                                 param_hint="--time-limit")  # fmt: skip
+    if candidates is not None or generator == "sweep":
+        raise typer.BadParameter("a time plan deepens the search: it does not apply to --candidates or a sweep",
+                                 param_hint="--time-limit")  # fmt: skip
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--time-limit") from None
+
+
+def _run_planned(request: "RunRequest", settings: "Settings", limit: float, queue: str | None) -> dict[str, Any]:
+    """The passes of a time plan, each an ordinary run, embedded or on the workers; a line per pass."""
+    from batt_tasks.plan import PassRecord, run_plan
+
+    if settings.embedded:
+        slots = settings.search_processes
+    else:
+        from batt_tasks.queue.dispatch import live_slots
+
+        slots = live_slots() or 1
+
+    def run_pass(one: "RunRequest", same: "Settings") -> dict[str, Any]:
+        return _run_embedded(one, same) if same.embedded else _run_distributed(one, same, False, queue)
+
+    def said(record: PassRecord, left: int) -> None:
+        console.print(f"pass {len(passes) + 1} (run {record.run_id}): {record.tasks} tasks at budget {record.budget}, "
+                      f"up to {record.task_seconds:.1f} s each ({record.hit_time} used it all): "
+                      f"{record.solved} solved in {record.wall_seconds:.1f} s; {left} unsolved could go further",
+                      highlight=False)  # fmt: skip
+        passes.append(record)
+
+    passes: list[PassRecord] = []
+    console.print(f"time plan: {limit:g} s on {slots} search slots", highlight=False)
+    summary = run_plan(request, settings, limit, slots, run_pass, said)
+    runs = " ".join(f"--run {run_id}" for run_id in summary["run_ids"])
+    console.print(f"{summary['solved']} of {summary['tasks']} tasks solved, {summary['correct']} correct, in "
+                  f"{summary['wall_seconds']:.1f} s of {limit:g} s; one submission of every pass: "
+                  f"batt export {runs}", highlight=False)  # fmt: skip
+    return summary
 
 
 def _request(

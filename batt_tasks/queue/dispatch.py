@@ -44,9 +44,13 @@ def search_window(settings: Settings, timeout: float = 0.5) -> int:
     """How many of a run's search jobs may be out at once (see completion.py)."""
     if settings.search_window:
         return settings.search_window
+    return max(MIN_WINDOW, 2 * live_slots(timeout))
+
+
+def live_slots(timeout: float = 0.5) -> int:
+    """How many jobs the workers alive now run at once (0 when none answers within `timeout`)."""
     stats = app.control.inspect(timeout=timeout).stats() or {}
-    slots = sum(int(worker.get("pool", {}).get("max-concurrency", 1)) for worker in stats.values())
-    return max(MIN_WINDOW, 2 * slots)
+    return sum(int(worker.get("pool", {}).get("max-concurrency", 1)) for worker in stats.values())
 
 
 def search_window_soon(settings: Settings) -> Callable[[], int | None]:

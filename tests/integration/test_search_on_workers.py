@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from batt_tasks.db.models import Evaluation, Run, TaskSearch
 from batt_tasks.db.session import session_scope
 from tests.conftest import POSTGRES_ADMIN_URL, batt, produce_candidates
+from tests.integration.test_time_plan import check_plan, planned_run
 
 SLOW = "def solve(I):\n    x1 = power(rot90, 1000000000000)\n    O = x1(I)\n    return O\n"
 
@@ -139,3 +140,13 @@ def test_a_distributed_run_refuses_sqlite(tmp_path: Path) -> None:
     done = batt("run", "--limit", "1", env=env, cwd=tmp_path)
     assert done.returncode == 2
     assert "needs a database every worker reaches" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_time_plan_runs_its_passes_on_the_workers(cluster: dict[str, str], tmp_path: Path) -> None:
+    env = {k: v for k, v in cluster.items() if k.startswith("BATT_")}
+    plan = planned_run(env, tmp_path)
+    check_plan(plan, env["BATT_DATABASE_URL"], tmp_path, env)
+    assert "on 2 search slots" in str(plan["stderr"])
+    with session_scope(env["BATT_DATABASE_URL"]) as session:
+        modes = set(session.scalars(select(Run.mode).where(Run.id.in_([one["run_id"] for one in plan["passes"]]))))
+    assert modes == {"celery"}
