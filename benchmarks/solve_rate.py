@@ -30,10 +30,12 @@ from rich.console import Console
 from rich.table import Table
 
 # The run's two attempts per task (the task_attempts view: the one ranking the summary and the export use),
-# whether one is right, and the origin of the first when it reproduces the demos.
+# whether one is right, the origin of the first when it reproduces the demos, and whether only the second is right.
 BEST_ORIGINS = """
 SELECT a.task_id, MAX(CASE WHEN a.test_exact THEN 1 ELSE 0 END) AS correct,
-       MIN(CASE WHEN a.attempt = 1 AND a.demo_exact THEN e.origin END) AS best_origin
+       MIN(CASE WHEN a.attempt = 1 AND a.demo_exact THEN e.origin END) AS best_origin,
+       MAX(CASE WHEN a.attempt = 2 AND a.test_exact THEN 1 ELSE 0 END)
+       - MAX(CASE WHEN a.attempt = 1 AND a.test_exact THEN 1 ELSE 0 END) AS second_only
 FROM task_attempts a
 JOIN evaluations e ON e.run_id = a.run_id AND e.task_key = a.task_key AND e.solver_md5 = a.solver_md5
 WHERE a.run_id = ? GROUP BY a.task_id
@@ -104,10 +106,12 @@ def measure(split: str, args: argparse.Namespace) -> dict:
         with sqlite3.connect(database) as connection:
             best = connection.execute(BEST_ORIGINS, (summary["run_id"],)).fetchall()
     by_origin = dict.fromkeys(ORIGINS, 0)
-    for _, _, origin in best:
+    for _, _, origin, _ in best:
         if origin is not None:
             by_origin[origin.split(":")[0]] = by_origin.get(origin.split(":")[0], 0) + 1
-    correct_by_search = sum(1 for _, correct, origin in best if correct and not (origin or "").startswith("seed:"))
+    correct_by_search = sum(1 for _, correct, origin, _ in best if correct and not (origin or "").startswith("seed:"))
+    # Overfitting, measured: of the tasks whose first attempt reproduces the demos, how many are right.
+    demo_exact_first = [correct for _, correct, origin, _ in best if origin is not None]
     search = summary["search"]
     return {
         "split": split,
@@ -118,12 +122,14 @@ def measure(split: str, args: argparse.Namespace) -> dict:
         "correct_by_search": correct_by_search,
         "pct_correct_by_search": round(100 * correct_by_search / summary["tasks"], 1),
         "best_origin": by_origin,
+        "right_when_demo_exact": f"{sum(demo_exact_first)}/{len(demo_exact_first)}",
+        "right_by_attempt_2_only": sum(1 for *_, second_only in best if second_only > 0),
         "tried": search["enumerated"] + search["mutated"],
         "distinct_values": search["after_observational"],
         "timed_out": search["timed_out_tasks"],
         "wall_seconds": round(wall, 1),
         "seconds_per_task": round(wall / summary["tasks"], 2),
-        "correct_tasks": sorted(task for task, correct, _ in best if correct),  # to compare two runs task by task
+        "correct_tasks": sorted(task for task, correct, *_ in best if correct),  # to compare two runs task by task
     }
 
 
@@ -132,7 +138,8 @@ def show(rows: list[dict], args: argparse.Namespace) -> None:
                         f"limit {args.seconds:g} s/task, stop after {args.stop_after}, seed {args.seed}, "
                         f"{os.cpu_count()} cores")  # fmt: skip
     for column in ("split", "tasks", "solved", "correct", "% correct", "correct w/o seeds", "% w/o seeds",
-                   "best: seed/rule/ranked/layout/crop/enum/mutate", "programs tried", "hit time",
+                   "best: seed/rule/ranked/layout/crop/enum/mutate", "right when demo-exact", "by attempt 2 only",
+                   "programs tried", "hit time",
                    "s/task (wall)"):  # fmt: skip
         table.add_column(column, justify="right")
     for row in rows:
@@ -140,11 +147,12 @@ def show(rows: list[dict], args: argparse.Namespace) -> None:
         table.add_row(
             row["split"], str(row["tasks"]), str(row["solved"]), str(row["correct"]), f"{row['pct_correct']}",
             str(row["correct_by_search"]), f"{row['pct_correct_by_search']}",
-            "/".join(str(origin[name]) for name in ORIGINS),
+            "/".join(str(origin[name]) for name in ORIGINS), row["right_when_demo_exact"],
+            str(row["right_by_attempt_2_only"]),
             str(row["tried"]), str(row["timed_out"]),
             f"{row['seconds_per_task']}",
         )  # fmt: skip
-    Console(width=160).print(table)
+    Console(width=200).print(table)
 
 
 if __name__ == "__main__":
