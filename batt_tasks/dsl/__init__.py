@@ -14,6 +14,7 @@ from . import logic as _logic
 from . import objects as _objects
 from . import partitions as _partitions
 from . import patterns as _patterns
+from . import picks as _picks
 from . import sizing as _sizing
 from . import transforms as _transforms
 from . import types as _types
@@ -27,13 +28,14 @@ from .logic import *  # noqa: F403
 from .objects import *  # noqa: F403
 from .partitions import *  # noqa: F403
 from .patterns import *  # noqa: F403
+from .picks import *  # noqa: F403
 from .sizing import *  # noqa: F403
 from .transforms import *  # noqa: F403
 from .types import *  # noqa: F403
 
 _PRIMITIVE_MODULES = (
     _constants, _logic, _functional, _geometry, _sizing, _colour, _objects, _patterns, _transforms, _partitions,
-    _cellrules, _layouts,
+    _cellrules, _layouts, _picks,
 )  # fmt: skip
 
 PRIMITIVES: dict[str, object] = {

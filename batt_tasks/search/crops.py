@@ -3,6 +3,8 @@
 Each demo output must be exactly the subgrid under the object of the grid (by one of the four ways to
 cut a grid into objects) whose size, colour count, height or width is the largest (or smallest),
 and that object must stand alone at the extreme in every demo and test input: a tie is no choice.
+Failing those measures of one object, the traits of batt_tasks/dsl/picks.py, some of which compare it with
+the others (how many share its shape, its colours), are tried the same way.
 """
 
 from collections.abc import Callable, Sequence
@@ -10,6 +12,7 @@ from collections.abc import Callable, Sequence
 from batt_tasks.dsl.colour import numcolors
 from batt_tasks.dsl.logic import size
 from batt_tasks.dsl.objects import objects
+from batt_tasks.dsl.picks import TRAIT_NAMES, pickcrop
 from batt_tasks.dsl.sizing import height, subgrid, width
 from batt_tasks.dsl.types import Grid, Object
 from batt_tasks.search.enumeration import BOOLEANS
@@ -30,7 +33,22 @@ def learned_crops(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> 
                 if all(_crop(i, *pick) == o for i, o in pairs) and all(_crop(i, *pick) for i in tests):
                     cut = f"objects(I, {BOOLEANS[univalued]}, {BOOLEANS[diagonal]}, T)"
                     return [f"subgrid({extreme}({cut}, {measure}), I)"]
+    for univalued, diagonal in CUTS:
+        for trait, name in enumerate(TRAIT_NAMES):
+            for most in (True, False):
+                if all(_picked(i, univalued, diagonal, trait, most) == o for i, o in pairs) and all(
+                    _picked(i, univalued, diagonal, trait, most) for i in tests
+                ):
+                    flags = ", ".join(BOOLEANS[flag] for flag in (univalued, diagonal))
+                    return [f"pickcrop(I, {flags}, {name}, {BOOLEANS[most]})"]
     return []
+
+
+def _picked(grid: Grid, univalued: bool, diagonal: bool, trait: int, most: bool) -> Grid | None:
+    try:
+        return pickcrop(grid, univalued, diagonal, trait, most)
+    except ValueError:
+        return None
 
 
 def _crop(grid: Grid, univalued: bool, diagonal: bool, measure: str, extreme: str) -> Grid | None:

@@ -69,3 +69,22 @@ def test_no_crop_on_a_tie_or_an_output_as_large_as_the_input() -> None:
     scenes: list[tuple[Grid, Grid]] = [(((1, 1, 0, 0), (1, 1, 0, 2), (0, 0, 0, 3), (4, 0, 0, 0)), ((2,), (3,)))]
     assert learned_crops(scenes, [((1, 2, 0), (0, 0, 0), (3, 4, 0))]) == []  # two objects of two colours
     assert learned_crops([(((1, 2),), ((1, 2),))], []) == []
+
+
+# Three objects, two of one shape and colour: the odd one out is the one with no twin (PICKTWINS, fewest).
+TWINS_SCENES: list[tuple[Grid, Grid]] = [
+    (((1, 0, 1, 0, 2), (1, 0, 1, 0, 2), (0, 0, 0, 0, 2)), ((2,), (2,), (2,))),
+    (((3, 3, 0, 4, 0), (0, 0, 0, 0, 0), (3, 3, 0, 0, 0)), ((4,),)),
+]
+
+
+def test_learns_a_pick_by_a_trait_that_compares_the_objects() -> None:
+    test: Grid = ((5, 0, 6, 6), (0, 0, 0, 0), (5, 0, 0, 0))
+    found = learned_crops(TWINS_SCENES, [test])
+    assert found == ["pickcrop(I, T, F, PICKTWINS, F)"]
+    assert _solves(found[0], [*TWINS_SCENES, (test, ((6, 6),))])
+
+
+def test_a_pick_that_ties_on_a_test_input_is_not_offered() -> None:
+    tie: Grid = ((5, 0, 6), (0, 0, 0), (7, 0, 8))  # four objects, none with a twin
+    assert learned_crops(TWINS_SCENES, [tie]) == []

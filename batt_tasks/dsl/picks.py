@@ -1,0 +1,76 @@
+"""Picking one object by what sets it apart: the subgrid under the object alone at the top (or bottom) of a trait.
+
+A trait may look at the other objects too (how many share its shape, or its colours), which a measure of one
+object cannot. `pickcrop` errs on a tie: when two objects share the extreme there is no choice to make. The
+search learns which cut, trait and end (batt_tasks/search/crops.py); here they are only applied.
+"""
+
+from collections import Counter
+from collections.abc import Callable
+
+from .geometry import _bounds, normalize
+from .objects import objects, toindices
+from .sizing import subgrid
+from .types import Boolean, Grid, Integer, Object
+
+# Which trait a pick reads, by name, for programs to say `pickcrop(I, T, F, PICKTWINS, T)`: TRAITS' order.
+TRAIT_NAMES = (
+    "PICKCELLS", "PICKCOLOURS", "PICKHEIGHT", "PICKWIDTH", "PICKAREA", "PICKGAPS", "PICKSYMMETRY", "PICKTWINS",
+    "PICKKIN",
+)  # fmt: skip
+PICKCELLS, PICKCOLOURS, PICKHEIGHT, PICKWIDTH, PICKAREA, PICKGAPS, PICKSYMMETRY, PICKTWINS, PICKKIN = range(9)
+
+__all__ = [*TRAIT_NAMES, "pickcrop"]
+
+# (the object, every object of the cut) -> the trait's value
+Trait = Callable[[Object, list[Object]], int]
+
+
+def _box(obj: Object) -> tuple[int, int]:
+    top, left, bottom, right = _bounds(toindices(obj))
+    return bottom - top + 1, right - left + 1
+
+
+def _symmetries(obj: Object) -> int:
+    """How many of the mirror images of the object (across its box's middle row, column and diagonal) it equals."""
+    cells = {(i, j): v for v, (i, j) in obj}
+    height, width = _box(obj)
+    top = min(i for i, _ in cells)
+    left = min(j for _, j in cells)
+    local = {(i - top, j - left): v for (i, j), v in cells.items()}
+    images = (
+        {(height - 1 - i, j): v for (i, j), v in local.items()},
+        {(i, width - 1 - j): v for (i, j), v in local.items()},
+        {(j, i): v for (i, j), v in local.items()},
+    )
+    return sum(image == local for image in images)
+
+
+def _look(obj: Object) -> tuple[frozenset[tuple[int, int]], frozenset[int]]:
+    return normalize(toindices(obj)), frozenset(v for v, _ in obj)
+
+
+TRAITS: tuple[Trait, ...] = (
+    lambda obj, _: len(obj),
+    lambda obj, _: len({v for v, _ in obj}),
+    lambda obj, _: _box(obj)[0],
+    lambda obj, _: _box(obj)[1],
+    lambda obj, _: _box(obj)[0] * _box(obj)[1],
+    lambda obj, _: _box(obj)[0] * _box(obj)[1] - len(obj),
+    lambda obj, _: _symmetries(obj),
+    lambda obj, every: Counter(_look(other) for other in every)[_look(obj)],
+    lambda obj, every: sum(_look(other)[1] == _look(obj)[1] for other in every),
+)
+
+
+def pickcrop(grid: Grid, univalued: Boolean, diagonal: Boolean, trait: Integer, most: Boolean) -> Grid:
+    """Return the subgrid under the one object (of the cut univalued/diagonal, background left out) with the
+    most (or fewest) of the trait; ValueError on a tie or with fewer than two objects."""
+    every = sorted(objects(grid, univalued, diagonal, True), key=lambda obj: sorted(toindices(obj)))
+    if len(every) < 2:
+        raise ValueError("no choice among fewer than two objects")
+    values = [TRAITS[trait](obj, every) for obj in every]
+    best = max(values) if most else min(values)
+    if values.count(best) != 1:
+        raise ValueError("two objects share the extreme")
+    return subgrid(every[values.index(best)], grid)
