@@ -221,10 +221,10 @@ def run(
 
 def _time_limit(text: str | None, detach: bool, generator: str | None, candidates: Path | None) -> float | None:
     """--time-limit in seconds, refused where passes make no sense."""
-    from batt_tasks.plan import parse_duration
-
     if text is None:
         return None
+    from batt_tasks.plan import parse_duration
+
     if detach:
         raise typer.BadParameter("a time plan starts each pass when the last ends: follow it (no --detach)",
                                  param_hint="--time-limit")  # fmt: skip
