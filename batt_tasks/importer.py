@@ -124,22 +124,29 @@ def import_attempts(
     config = {"origin": ORIGIN_PREFIX + name, "file": source, "generator": IMPORT_MODE}
     settings = {"dataset": None, "split": None, "seed": 0, "budget": 0, "config": config}
     run_id = start_run(database_url, tasks, IMPORT_MODE, settings, owner=None)
-    rows = [
-        row
-        for task_id, per_attempt in attempts.items()
-        for row in _rows(run_id, name, by_id[task_id], per_attempt, backend)
-    ]
-    with session_scope(database_url) as session:
-        solvers = {row["solver_md5"]: _solver_row(row) for row in rows}
-        session.execute(
-            insert(session, Solver).on_conflict_do_nothing(index_elements=["md5"]),
-            [solvers[md5] for md5 in sorted(solvers)],
-        )
-        session.execute(insert(session, Evaluation), [{k: v for k, v in row.items() if k != "attempt"} for row in rows])
+    try:
+        rows = [
+            row
+            for task_id, per_attempt in attempts.items()
+            for row in _rows(run_id, name, by_id[task_id], per_attempt, backend)
+        ]
+        _save(database_url, rows)
+    except BaseException:
+        # The attempts go in one transaction: none of them is recorded, and the run says it failed.
+        finish_run(database_url, run_id, "failed")
+        raise
     finish_run(database_url, run_id)
     known = {row["task_id"] for row in rows if row["test_exact"] is not None}
     correct = {row["task_id"] for row in rows if row["test_exact"]}
     return ImportResult(run_id, len(attempts), len(rows), len(known), len(correct))
+
+
+def _save(database_url: str, rows: list[dict[str, Any]]) -> None:
+    with session_scope(database_url) as session:
+        solvers = {row["solver_md5"]: _solver_row(row) for row in rows}
+        statement = insert(session, Solver).on_conflict_do_nothing(index_elements=["md5"])
+        session.execute(statement, [solvers[md5] for md5 in sorted(solvers)])
+        session.execute(insert(session, Evaluation), [{k: v for k, v in row.items() if k != "attempt"} for row in rows])
 
 
 def _rows(
