@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from batt_tasks.db.models import Evaluation, Run, RunTask, Solver, TaskSearch
-from batt_tasks.db.queries import BEST_FIRST, TASK_ATTEMPTS
+from batt_tasks.db.queries import BEST_FIRST, TASK_ATTEMPTS, attempt_evaluation
 from batt_tasks.db.summary import solved_and_correct
 
 # The tasks whose search time changed most: enough to spot a regression, few enough to read.
@@ -140,12 +140,7 @@ def _correct_families(session: Session, run_id: int) -> Counter[str]:
     rows = session.execute(
         select(view.task_id, Evaluation.origin)
         .select_from(TASK_ATTEMPTS)
-        .join(
-            Evaluation,
-            (Evaluation.run_id == view.run_id)
-            & (Evaluation.task_key == view.task_key)
-            & (Evaluation.solver_md5 == view.solver_md5),
-        )
+        .join(Evaluation, attempt_evaluation())
         .where(view.run_id == run_id, view.test_exact.is_(True))
         .order_by(view.task_id, view.attempt)
     )

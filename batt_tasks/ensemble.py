@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from batt_tasks.compare import origin_family
 from batt_tasks.db.models import Evaluation
-from batt_tasks.db.queries import TASK_ATTEMPTS, Attempt, task_attempts
+from batt_tasks.db.queries import TASK_ATTEMPTS, Attempt, attempt_evaluation, task_attempts
 from batt_tasks.importer import ORIGIN_PREFIX
 
 
@@ -50,12 +50,7 @@ def measured_precision(session: Session) -> dict[str, Precision]:
     query = (
         select(Evaluation.origin, view.demo_exact, view.test_exact)
         .select_from(TASK_ATTEMPTS)
-        .join(
-            Evaluation,
-            (Evaluation.run_id == view.run_id)
-            & (Evaluation.task_key == view.task_key)
-            & (Evaluation.solver_md5 == view.solver_md5),
-        )
+        .join(Evaluation, attempt_evaluation())
         .where(view.test_exact.is_not(None))
     )
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])

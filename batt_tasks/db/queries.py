@@ -38,6 +38,16 @@ TASK_ATTEMPTS = Table(
 )
 
 
+def attempt_evaluation() -> ColumnElement[bool]:
+    """What joins a task_attempts row to its evaluation (one per run, task and solver): for its origin."""
+    view = TASK_ATTEMPTS.c
+    return (
+        (Evaluation.run_id == view.run_id)
+        & (Evaluation.task_key == view.task_key)
+        & (Evaluation.solver_md5 == view.solver_md5)
+    )
+
+
 @dataclass(frozen=True)
 class RankedSolver:
     """One solver's best evaluation on a task."""
