@@ -111,9 +111,12 @@ def run_embedded(
     if skipped:
         on_task(done)
     try:
-        with _terminate_as_interrupt(), SandboxPool(
-            settings.sandbox_processes, request.work.search.sample_timeout, request.work.search.memory_cap_mb
-        ) as pool:
+        with (
+            _terminate_as_interrupt(),
+            SandboxPool(
+                settings.sandbox_processes, request.work.search.sample_timeout, request.work.search.memory_cap_mb
+            ) as pool,
+        ):
             for task, result in _searches(replace(request, tasks=todo), settings):
                 payload = task_payload(task)
                 batches, record = searched_batches(run_id, payload, result, request.work, "embedded", None)
@@ -154,9 +157,7 @@ def _searches(request: RunRequest, settings: Settings) -> Iterator[tuple[ArcTask
         yield task, find_candidates(task, request.work, given)
 
 
-def _evaluate(
-    batch: CandidateBatch, settings: Settings, pool: "ProgramRunner", backend: "ScoreBackend"
-) -> ScoredBatch:
+def _evaluate(batch: CandidateBatch, settings: Settings, pool: "ProgramRunner", backend: "ScoreBackend") -> ScoredBatch:
     """inline -> validate -> score -> persist for one batch, in this process and its sandbox children."""
     from batt_tasks.stages.inline import inline_batch
     from batt_tasks.stages.score import score_batch
@@ -265,50 +266,56 @@ def follow(
     """
     from sqlalchemy.exc import InterfaceError, OperationalError
 
-    pause = _end_or(run_id, settings)
-    waiting, last, moved = False, None, time.monotonic()
-    while True:
-        try:
-            now = progress(run_id, settings)
-        except (OperationalError, InterfaceError) as error:
-            if not waiting:
-                on_wait(f"database unreachable ({str(error.orig).strip().splitlines()[0]}); waiting for it")
-            waiting = True
-            time.sleep(min(5.0, poll_seconds * 4))
-            continue
-        if waiting:
-            on_wait("database back; following the run again")
-            waiting = False
-        on_progress(now)
-        if now.status != "running":
-            return now.status
-        if now != last:
-            last, moved = now, time.monotonic()
-        elif time.monotonic() - moved >= stall_seconds:
-            resend(run_id, settings, on_wait)
-            moved = time.monotonic()
-        pause(poll_seconds)
+    with _end_or(run_id, settings) as pause:
+        waiting, last, moved = False, None, time.monotonic()
+        while True:
+            try:
+                now = progress(run_id, settings)
+            except (OperationalError, InterfaceError) as error:
+                if not waiting:
+                    on_wait(f"database unreachable ({str(error.orig).strip().splitlines()[0]}); waiting for it")
+                waiting = True
+                time.sleep(min(5.0, poll_seconds * 4))
+                continue
+            if waiting:
+                on_wait("database back; following the run again")
+                waiting = False
+            on_progress(now)
+            if now.status != "running":
+                return now.status
+            if now != last:
+                last, moved = now, time.monotonic()
+            elif time.monotonic() - moved >= stall_seconds:
+                resend(run_id, settings, on_wait)
+                moved = time.monotonic()
+            pause(poll_seconds)
 
 
-def _end_or(run_id: int, settings: Settings) -> Callable[[float], None]:
+@contextlib.contextmanager
+def _end_or(run_id: int, settings: Settings) -> Iterator[Callable[[float], None]]:
     """A pause between two looks at the run that ends early when its last job ends it: a followed run's
-    summary comes as soon as the workers are done, not up to a poll later. A sleep without a broker."""
+    summary comes as soon as the workers are done, not up to a poll later. A sleep without a broker, or
+    while the broker does not answer."""
     if not settings.broker_url:
-        return time.sleep
+        yield time.sleep
+        return
     from redis.exceptions import RedisError
 
-    from batt_tasks.queue.completion import RunKeys, wait_for_end
+    from batt_tasks.queue.completion import RunKeys, end_heard
     from batt_tasks.queue.redelivery import redis_client
 
-    client, keys = redis_client(settings.broker_url), RunKeys(settings.queue, run_id)
+    with contextlib.ExitStack() as stack:
+        pause: Callable[[float], None] = time.sleep
+        with contextlib.suppress(RedisError):
+            pause = stack.enter_context(end_heard(redis_client(settings.broker_url), RunKeys(settings.queue, run_id)))
 
-    def pause(seconds: float) -> None:
-        try:
-            wait_for_end(client, keys, seconds)
-        except RedisError:  # the broker restarting: the database still says how the run stands
-            time.sleep(seconds)
+        def waiting(seconds: float) -> None:
+            try:
+                pause(seconds)
+            except RedisError:  # the broker restarting: the database still says how the run stands
+                time.sleep(seconds)
 
-    return pause
+        yield waiting
 
 
 def resend(run_id: int, settings: Settings, on_wait: Callable[[str], None] = lambda message: None) -> int:

@@ -10,6 +10,9 @@ both idempotent (a redelivered job records and ticks nothing new), and each chec
 transaction, so of two last ticks at the same moment at least one sees the run complete.
 """
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import redis
@@ -56,7 +59,7 @@ class RunKeys:
         return self._part("cancelled")
 
     @property
-    def ended(self) -> str:  # list: pushed once the run's last job marked it ended, for a follower to wake on
+    def ended(self) -> str:  # channel: a message once the run's last job marked it ended, for followers
         return self._part("ended")
 
     def given(self, task_key: str) -> str:
@@ -161,17 +164,27 @@ def cancelled(client: redis.Redis, keys: RunKeys) -> bool:
 
 
 def forget_run(client: redis.Redis, keys: RunKeys) -> None:
-    """A complete run's plan is of no more use; a follower waiting in `wait_for_end` wakes now."""
+    """A complete run's plan is of no more use; a follower listening on `keys.ended` hears that it ended."""
     pipe = client.pipeline()
     pipe.delete(*keys.plan())
-    pipe.rpush(keys.ended, 1)
-    pipe.expire(keys.ended, KEY_TTL_SECONDS)
+    pipe.publish(keys.ended, 1)
     pipe.execute()
 
 
-def wait_for_end(client: redis.Redis, keys: RunKeys, seconds: float) -> None:
-    """Return when the run's last job has ended it (forget_run), or after `seconds`. The mark stays for other
-    followers: one that comes after the end returns at once."""
-    if client.lindex(keys.ended, 0) is None:
-        # BLMOVE onto itself waits without taking the mark. Redis takes a float timeout; redis-py types it int.
-        client.blmove(keys.ended, keys.ended, seconds, "LEFT", "RIGHT")  # type: ignore[arg-type]
+@contextmanager
+def end_heard(client: redis.Redis, keys: RunKeys) -> Iterator[Callable[[float], None]]:
+    """A pause that returns early when the run's last job ends it (forget_run publishes on `keys.ended`).
+    Listening from before the first look at the run, a follower misses no end; a message leaves no key behind."""
+    listener = client.pubsub(ignore_subscribe_messages=True)
+    listener.subscribe(keys.ended)
+
+    def pause(seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if listener.get_message(timeout=left) is not None:
+                return
+
+    try:
+        yield pause
+    finally:
+        listener.close()
