@@ -1,7 +1,8 @@
 """Picking one object by what sets it apart: the subgrid under the object alone at the top (or bottom) of a trait.
 
 A trait may look at the other objects too (how many share its shape, or its colours), which a measure of one
-object cannot. `pickcrop` errs on a tie: when two objects share the extreme there is no choice to make. The
+object cannot. `pickcrop` errs on a tie: when two objects that look different share the extreme there is no
+choice to make (twins at the extreme crop to the same grid, so they are one answer). The
 search learns which cut, trait and end (batt_tasks/search/crops.py); here they are only applied.
 """
 
@@ -16,9 +17,11 @@ from .types import Boolean, Grid, Integer, Object
 # Which trait a pick reads, by name, for programs to say `pickcrop(I, T, F, PICKTWINS, T)`: TRAITS' order.
 TRAIT_NAMES = (
     "PICKCELLS", "PICKCOLOURS", "PICKHEIGHT", "PICKWIDTH", "PICKAREA", "PICKGAPS", "PICKSYMMETRY", "PICKTWINS",
-    "PICKKIN",
+    "PICKKIN", "PICKSPECKS",
 )  # fmt: skip
-PICKCELLS, PICKCOLOURS, PICKHEIGHT, PICKWIDTH, PICKAREA, PICKGAPS, PICKSYMMETRY, PICKTWINS, PICKKIN = range(9)
+(
+    PICKCELLS, PICKCOLOURS, PICKHEIGHT, PICKWIDTH, PICKAREA, PICKGAPS, PICKSYMMETRY, PICKTWINS, PICKKIN, PICKSPECKS,
+) = range(10)  # fmt: skip
 
 __all__ = [*TRAIT_NAMES, "pickcrop"]
 
@@ -60,6 +63,7 @@ TRAITS: tuple[Trait, ...] = (
     lambda obj, _: _symmetries(obj),
     lambda obj, every: Counter(_look(other) for other in every)[_look(obj)],
     lambda obj, every: sum(_look(other)[1] == _look(obj)[1] for other in every),
+    lambda obj, _: len(obj) - max(Counter(v for v, _ in obj).values()),
 )
 
 
@@ -71,6 +75,7 @@ def pickcrop(grid: Grid, univalued: Boolean, diagonal: Boolean, trait: Integer, 
         raise ValueError("no choice among fewer than two objects")
     values = [TRAITS[trait](obj, every) for obj in every]
     best = max(values) if most else min(values)
-    if values.count(best) != 1:
-        raise ValueError("two objects share the extreme")
-    return subgrid(every[values.index(best)], grid)
+    crops = {subgrid(obj, grid) for obj, value in zip(every, values, strict=True) if value == best}
+    if len(crops) != 1:  # objects tied at the extreme are no choice, unless they look the same
+        raise ValueError("two different objects share the extreme")
+    return crops.pop()

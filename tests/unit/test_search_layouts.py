@@ -1,5 +1,7 @@
 """Learning layouts of blocks and object crops from demos: only what every demo agrees on and the tests allow."""
 
+import pytest
+
 from batt_tasks.dsl.layouts import FLIPH, FLIPV, arrange, cellblocks, kronecker
 from batt_tasks.dsl.types import Grid
 from batt_tasks.sandbox.whitelist import compile_solver
@@ -88,3 +90,13 @@ def test_learns_a_pick_by_a_trait_that_compares_the_objects() -> None:
 def test_a_pick_that_ties_on_a_test_input_is_not_offered() -> None:
     tie: Grid = ((5, 0, 6), (0, 0, 0), (7, 0, 8))  # four objects, none with a twin
     assert learned_crops(TWINS_SCENES, [tie]) == []
+
+
+def test_twins_at_the_extreme_are_one_answer_and_different_objects_are_none() -> None:
+    from batt_tasks.dsl.picks import PICKCELLS, pickcrop
+
+    twins: Grid = ((1, 1, 0, 1, 1), (0, 0, 0, 0, 0), (2, 0, 0, 0, 0))
+    assert pickcrop(twins, True, False, PICKCELLS, True) == ((1, 1),)  # two 1-1 bars: the same crop
+    unlike: Grid = ((1, 1, 0, 3, 3), (0, 0, 0, 0, 0), (2, 0, 0, 0, 0))
+    with pytest.raises(ValueError):
+        pickcrop(unlike, True, False, PICKCELLS, True)
