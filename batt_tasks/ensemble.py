@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from batt_tasks.compare import origin_family
 from batt_tasks.db.models import Evaluation
-from batt_tasks.db.queries import TASK_ATTEMPTS, Attempt, attempt_evaluation, task_attempts
+from batt_tasks.db.queries import TASK_ATTEMPTS, Attempt, attempt_evaluation, attempt_row, task_attempts
 from batt_tasks.importer import ORIGIN_PREFIX
 
 
@@ -70,7 +70,7 @@ def ensemble_attempts(
     candidates: list[tuple[float, int, int, SourcedAttempt]] = []
     for position, run_id in enumerate(run_ids):
         for attempt in task_attempts(session, run_id, task_key):
-            source = source_of(_origin(session, attempt), attempt.demo_exact)
+            source = source_of(attempt_row(session, attempt).origin, attempt.demo_exact)
             score = precision.get(source, unmeasured).smoothed
             candidates.append((-score, attempt.attempt, position, SourcedAttempt(attempt, source)))
     chosen: list[SourcedAttempt] = []
@@ -78,14 +78,3 @@ def ensemble_attempts(
         if all(sourced.attempt.prediction != kept.attempt.prediction for kept in chosen):
             chosen.append(sourced)
     return chosen[:2]
-
-
-def _origin(session: Session, attempt: Attempt) -> str:
-    origin = session.scalar(
-        select(Evaluation.origin).where(
-            Evaluation.run_id == attempt.run_id,
-            Evaluation.task_key == attempt.task_key,
-            Evaluation.solver_md5 == attempt.solver_md5,
-        )
-    )
-    return origin or ""

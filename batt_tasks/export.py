@@ -16,11 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from batt_tasks.db.models import Evaluation, Run, Solver, Task
-from batt_tasks.db.queries import Attempt, run_tasks, task_attempts, task_payload_of
+from batt_tasks.db.models import Run, Solver, Task
+from batt_tasks.db.queries import attempt_row, run_tasks, task_attempts, task_payload_of
 from batt_tasks.db.session import session_scope
 from batt_tasks.dsl.types import Grid
 from batt_tasks.ensemble import Precision, SourcedAttempt, ensemble_attempts, measured_precision
@@ -63,7 +62,9 @@ def build_submission(session: Session, run_id: int, timeout: float = 1.0) -> Sub
     return {export.task_id: export.attempts for export in export_tasks(session, [run_id], timeout)}
 
 
-def export_tasks(session: Session, run_ids: Sequence[int], timeout: float = 1.0) -> list[TaskExport]:
+def export_tasks(
+    session: Session, run_ids: Sequence[int], timeout: float = 1.0, precision: dict[str, Precision] | None = None
+) -> list[TaskExport]:
     """Every task of the runs, in task id order, with its attempts: one run's own, or several runs' ensemble."""
     keys: dict[str, str] = {}
     for run_id in run_ids:
@@ -71,7 +72,8 @@ def export_tasks(session: Session, run_ids: Sequence[int], timeout: float = 1.0)
             if keys.setdefault(task_id, task_key) != task_key:
                 # Two versions of one id (e.g. edited grids from two files) cannot share a submission key.
                 raise SubmissionError(f"task {task_id}: the runs covered two different tasks with this id")
-    precision = measured_precision(session) if len(run_ids) > 1 else {}
+    if precision is None:
+        precision = measured_precision(session) if len(run_ids) > 1 else {}
     exports = []
     for task_id, task_key in sorted(keys.items()):
         if len(run_ids) == 1:
@@ -111,7 +113,7 @@ def reproduced_predictions(
         if solver is None:
             continue
         if solver.expression is None:
-            outputs = _imported(session, attempt) or ()
+            outputs = imported_outputs(attempt_row(session, attempt).samples) or ()
         else:
             samples = run_program(solver.program, inputs, timeout)
             outputs = tuple(s["output"] for s in samples if s["status"] == "ok" and s["output"] is not None)
@@ -120,17 +122,6 @@ def reproduced_predictions(
         if len(outputs) == len(inputs) and same:
             found.append((outputs, sourced))
     return found
-
-
-def _imported(session: Session, attempt: Attempt) -> Prediction | None:
-    samples = session.scalar(
-        select(Evaluation.samples).where(
-            Evaluation.run_id == attempt.run_id,
-            Evaluation.task_key == attempt.task_key,
-            Evaluation.solver_md5 == attempt.solver_md5,
-        )
-    )
-    return imported_outputs(samples or [])
 
 
 def _attempts(predicted: list[GridText], test_input: GridText) -> Attempts:
@@ -237,8 +228,8 @@ def export_run(
             if len(tasks) != run.tasks:  # every task id given to the run must come out, and no other
                 raise SubmissionError(f"run {run_id} was given {run.tasks} tasks but {len(tasks)} are recorded")
             expected.update(tasks)
-        exports = export_tasks(session, run_ids, timeout)
         precision = measured_precision(session) if len(run_ids) > 1 else {}
+        exports = export_tasks(session, run_ids, timeout, precision)
     submission = {export.task_id: export.attempts for export in exports}
     validate_submission(submission, expected)
     counts = ExportCounts(

@@ -119,6 +119,17 @@ class Attempt:
     prediction: str  # md5 of its test outputs (payloads.prediction_md5)
 
 
+def attempt_row(session: Session, attempt: Attempt) -> Evaluation:
+    """The evaluation an attempt is (its origin, its samples)."""
+    return session.execute(
+        select(Evaluation).where(
+            Evaluation.run_id == attempt.run_id,
+            Evaluation.task_key == attempt.task_key,
+            Evaluation.solver_md5 == attempt.solver_md5,
+        )
+    ).scalar_one()
+
+
 def task_attempts(session: Session, run_id: int, task_key: str | None = None) -> list[Attempt]:
     """The run's attempts, by task key then attempt number; of one task when `task_key` is given."""
     view = TASK_ATTEMPTS.c
