@@ -35,6 +35,12 @@ def mostcolor(element: Element) -> Colour:
     return max(counts, key=lambda c: (counts[c], -c))
 
 
+def background_of(grid: Grid) -> Colour:
+    """Black (0) when the grid holds any, else its most common colour: ARC's usual ground, even where a
+    drawing covers more of the grid than the black around it does. Not a primitive: the helpers' own."""
+    return 0 if any(0 in row for row in grid) else mostcolor(grid)
+
+
 def leastcolor(element: Element) -> Colour:
     """Return the least frequent colour present (the smaller on ties); raises ValueError when empty."""
     counts = _counts(element)

@@ -2,7 +2,8 @@
 
 Many tasks draw two or more same-sized panels (split by a line of one colour, or simply the two
 halves) and ask for their cell-wise AND, OR, XOR or NOR, or for one painted over the other. A part's
-cell is "set" when it is not the background (the whole grid's most common colour). The logical
+cell is "set" when it is not the background: black where the grid has any, else its most common colour
+(a panel's drawing may well cover more of it than the black around it does). The logical
 combinations give 1 where the rule holds and 0 elsewhere: the enumerator's colour mapping turns
 those into the task's colours.
 """
@@ -10,7 +11,7 @@ those into the task's colours.
 from collections import Counter
 from collections.abc import Callable
 
-from .colour import mostcolor
+from .colour import background_of
 from .geometry import dmirror
 from .types import Grid
 
@@ -47,7 +48,7 @@ def _parts(grid: Grid) -> list[Grid]:
 
     A panel may hold a full line of its own colour: each colour's lines are tried as the separators.
     """
-    background = mostcolor(grid)
+    background = background_of(grid)
     for turned in (False, True):
         rows = dmirror(grid) if turned else grid
         for lines in _separators(rows, background).values():
@@ -64,7 +65,7 @@ def _parts(grid: Grid) -> list[Grid]:
 
 def _combine(grid: Grid, holds: Callable[[int, int], bool]) -> Grid:
     """1 where holds(set parts, all parts) for the cell, else 0."""
-    background = mostcolor(grid)
+    background = background_of(grid)
     parts = _parts(grid)
     return tuple(
         tuple(int(holds(sum(part[i][j] != background for part in parts), len(parts))) for j in range(len(parts[0][0])))
@@ -94,7 +95,7 @@ def neitherpart(grid: Grid) -> Grid:
 
 def overlayparts(grid: Grid) -> Grid:
     """Return the first part with each later part's set cells painted over it, in order."""
-    background = mostcolor(grid)
+    background = background_of(grid)
     parts = _parts(grid)
     out = [list(row) for row in parts[0]]
     for part in parts[1:]:
@@ -107,7 +108,7 @@ def overlayparts(grid: Grid) -> Grid:
 
 def blockcolours(grid: Grid) -> Grid:
     """Return one cell per panel of a grid ruled by separator lines: the panel's most common set colour."""
-    background = mostcolor(grid)
+    background = background_of(grid)
     row_runs = _runs(len(grid), _ruling(grid, background))
     column_runs = _runs(len(grid[0]), _ruling(dmirror(grid), background))
     if len(row_runs) * len(column_runs) < 2:

@@ -2,14 +2,15 @@
 
 Each is a composition of several smaller primitives (or a loop the DSL cannot write), so the
 enumerator reaches it at cost 1 and composes it with two more calls within depth 3. The background
-is the grid's most common colour, as `objects(..., without_bg=True)` has it.
+is black where the grid has any, else its most common colour (colour.background_of); the crops by object
+cut objects as `objects(..., without_bg=True)` does, around the most common colour.
 """
 
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
 
-from .colour import mostcolor
+from .colour import background_of
 from .geometry import _bounds, hmirror, normalize, rot90, rot180, rot270, vmirror
 from .objects import objects, toindices
 from .sizing import hconcat, vconcat
@@ -35,7 +36,7 @@ def _parts(grid: Grid) -> list[Object]:
 
 def cropcontent(grid: Grid) -> Grid:
     """Return the smallest subgrid holding every cell that is not of the background colour."""
-    background = mostcolor(grid)
+    background = background_of(grid)
     return _crop(grid, frozenset((i, j) for i, row in enumerate(grid) for j, v in enumerate(row) if v != background))
 
 
@@ -61,7 +62,7 @@ def oddcrop(grid: Grid) -> Grid:
 
 
 def _fall_down(grid: Grid) -> Grid:
-    background = mostcolor(grid)
+    background = background_of(grid)
     columns = []
     for column in zip(*grid, strict=True):
         kept = [v for v in column if v != background]
@@ -92,7 +93,7 @@ def fillenclosed(grid: Grid, colour: Colour) -> Grid:
 
 def _enclosed_cells(grid: Grid) -> set[tuple[int, int]]:
     """The background cells that no background path joins to the border."""
-    background = mostcolor(grid)
+    background = background_of(grid)
     height, width = len(grid), len(grid[0])
     open_ = {(i, j) for i in range(height) for j in range(width) if grid[i][j] == background}
     reached = {(i, j) for i, j in open_ if i in (0, height - 1) or j in (0, width - 1)}

@@ -22,6 +22,15 @@ def test_rules_on_panels_split_by_a_separator_column() -> None:
     assert overlayparts(PANELS) == ((2, 2, 1), (0, 2, 1))
 
 
+def test_black_is_the_background_even_where_the_drawing_covers_more() -> None:
+    # 7 is the grid's most common colour, yet a panel's set cells are its 7s: black is what lies around them.
+    grid = ((7, 7, 0, 2, 7, 0, 7), (7, 0, 7, 2, 0, 7, 7))
+    assert eitherpart(grid) == ((1, 1, 1), (1, 1, 1))
+    assert bothparts(grid) == ((1, 0, 0), (0, 0, 1))
+    # With no black at all, the most common colour is the background.
+    assert eitherpart(((8, 3, 2, 3, 8), (3, 8, 2, 3, 3))) == ((1, 1), (0, 1))
+
+
 def test_without_separators_the_longer_side_is_halved() -> None:
     tall = ((3, 0), (0, 0), (3, 0), (0, 3))
     assert bothparts(tall) == ((1, 0), (0, 0))
