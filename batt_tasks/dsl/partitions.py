@@ -5,7 +5,8 @@ halves) and ask for their cell-wise AND, OR, XOR or NOR, or for one painted over
 cell is "set" when it is not the background: black where the grid has any, else its most common colour
 (a panel's drawing may well cover more of it than the black around it does). The logical
 combinations give 1 where the rule holds and 0 elsewhere: the enumerator's colour mapping turns
-those into the task's colours.
+those into the task's colours. `stackparts` lays panels of a given shape (cut evenly where no separator
+lines cut them so) on one another, the colours by a precedence the search learns (search/overlays.py).
 """
 
 from collections import Counter
@@ -13,9 +14,9 @@ from collections.abc import Callable
 
 from .colour import background_of
 from .geometry import dmirror
-from .types import Grid
+from .types import Grid, IntegerPair, Tuple
 
-__all__ = ["blockcolours", "bothparts", "eitherpart", "neitherpart", "onepart", "overlayparts"]
+__all__ = ["blockcolours", "bothparts", "eitherpart", "neitherpart", "onepart", "overlayparts", "stackparts"]
 
 
 def _separators(grid: Grid, background: int) -> dict[int, list[int]]:
@@ -61,6 +62,25 @@ def _parts(grid: Grid) -> list[Grid]:
     if width % 2 == 0:
         return [tuple(row[: width // 2] for row in grid), tuple(row[width // 2 :] for row in grid)]
     raise ValueError("the grid has no separator lines and no even side")
+
+
+def _panels(grid: Grid, shape: IntegerPair) -> list[Grid]:
+    """The grid's panels of that shape: between separator lines where those cut it so, else cut evenly."""
+    try:
+        parts = _parts(grid)
+    except ValueError:
+        parts = []
+    if parts and (len(parts[0]), len(parts[0][0])) == shape:
+        return parts
+    height, width = len(grid), len(grid[0])
+    rows, columns = shape
+    if rows < 1 or columns < 1 or height % rows or width % columns or shape == (height, width):
+        raise ValueError("the grid does not cut into panels of that shape")
+    return [
+        tuple(row[j : j + columns] for row in grid[i : i + rows])
+        for i in range(0, height, rows)
+        for j in range(0, width, columns)
+    ]
 
 
 def _combine(grid: Grid, holds: Callable[[int, int], bool]) -> Grid:
@@ -119,5 +139,24 @@ def blockcolours(grid: Grid) -> Grid:
         for columns in column_runs:
             counts = Counter(grid[i][j] for i in rows for j in columns if grid[i][j] != background)
             line.append(counts.most_common(1)[0][0] if counts else background)
+        out.append(tuple(line))
+    return tuple(out)
+
+
+def stackparts(grid: Grid, shape: IntegerPair, order: Tuple) -> Grid:
+    """Return the grid's panels of that shape laid on one another: each cell takes the colour that comes first
+    in `order` among those the panels set there, or the background where none does. A set colour that `order`
+    lacks is an error, not a guess."""
+    background = background_of(grid)
+    panels = _panels(grid, shape)
+    rank = {colour: index for index, colour in enumerate(order)}
+    out = []
+    for i in range(shape[0]):
+        line = []
+        for j in range(shape[1]):
+            present = {panel[i][j] for panel in panels} - {background}
+            if not present <= rank.keys():
+                raise ValueError("a colour the order does not rank")
+            line.append(min(present, key=rank.__getitem__) if present else background)
         out.append(tuple(line))
     return tuple(out)

@@ -77,9 +77,7 @@ def _compositions(task: ArcTask, depth: int) -> Iterator[Candidate]:
         yield _candidate(lines, f"compose:{depth}")
 
 
-def _mutations(
-    task: ArcTask, seeds: list[tuple[str, str]], rng: random.Random, per_seed: int
-) -> Iterator[Candidate]:
+def _mutations(task: ArcTask, seeds: list[tuple[str, str]], rng: random.Random, per_seed: int) -> Iterator[Candidate]:
     prepared = {seed.name: seed for seed in prepared_seeds()}
     colours = demo_colours(task.train)
     for task_id, _ in seeds:

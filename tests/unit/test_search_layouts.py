@@ -1,13 +1,16 @@
-"""Learning layouts of blocks and object crops from demos: only what every demo agrees on and the tests allow."""
+"""Learning layouts of blocks, object crops and overlaid panels from demos: only what every demo agrees on and the
+tests allow."""
 
 import pytest
 
 from batt_tasks.dsl.layouts import FLIPH, FLIPV, arrange, cellblocks, kronecker
+from batt_tasks.dsl.partitions import stackparts
 from batt_tasks.dsl.types import Grid
 from batt_tasks.sandbox.whitelist import compile_solver
 from batt_tasks.search.crops import learned_crops
 from batt_tasks.search.enumeration import program_source
 from batt_tasks.search.layouts import learned_layouts
+from batt_tasks.search.overlays import learned_overlays
 
 INPUTS: list[Grid] = [((1, 0), (1, 1)), ((0, 2), (2, 2)), ((3, 3), (0, 0))]
 TEST: Grid = ((0, 5), (5, 0))
@@ -100,3 +103,39 @@ def test_twins_at_the_extreme_are_one_answer_and_different_objects_are_none() ->
     unlike: Grid = ((1, 1, 0, 3, 3), (0, 0, 0, 0, 0), (2, 0, 0, 0, 0))
     with pytest.raises(ValueError):
         pickcrop(unlike, True, False, PICKCELLS, True)
+
+
+# Three 2x2 panels stacked (no separators): where panels overlap, 2 shows over 1 and 1 over 3.
+STACKED: list[Grid] = [
+    ((1, 0), (0, 0), (2, 0), (0, 3), (3, 0), (0, 0)),
+    ((0, 1), (1, 0), (0, 2), (0, 0), (0, 3), (3, 3)),
+]
+
+
+def test_learns_which_colour_shows_where_panels_overlap() -> None:
+    pairs = [(grid, stackparts(grid, (2, 2), (2, 1, 3))) for grid in STACKED]
+    assert pairs[0][1] == ((2, 0), (0, 3)) and pairs[1][1] == ((0, 2), (1, 3))
+    test = ((3, 0), (0, 2), (1, 0), (0, 0), (2, 0), (0, 0))
+    found = learned_overlays(pairs, [test])
+    assert found == ["stackparts(I, (2, 2), (2, 1, 3))"]
+    assert _solves(found[0], [*pairs, (test, ((2, 0), (0, 2)))])
+
+
+def test_an_overlap_the_demos_never_ranked_is_no_rule() -> None:
+    pairs = [(grid, stackparts(grid, (2, 2), (2, 1, 3))) for grid in STACKED]
+    # 2 over 3 follows (2 over 1, 1 over 3); but the demos never put 4 anywhere, nor 3 against 2 alone.
+    assert learned_overlays(pairs, [((2, 0), (0, 0), (3, 0), (0, 0), (0, 0), (0, 0))]) != []
+    assert learned_overlays(pairs, [((4, 0), (0, 0), (1, 0), (0, 0), (0, 0), (0, 0))]) == []
+    # An output colour that no panel sets there, or contradicting precedences, give no rule either.
+    assert learned_overlays([(STACKED[0], ((2, 0), (0, 4)))], []) == []
+    swapped = [(STACKED[0], ((2, 0), (0, 3))), (((1, 0), (0, 0), (2, 0), (0, 0), (0, 0), (0, 0)), ((1, 0), (0, 0)))]
+    assert learned_overlays(swapped, []) == []
+
+
+def test_stackparts_cuts_between_separators_first_and_refuses_an_unranked_colour() -> None:
+    grid = ((1, 1, 5, 0, 2), (0, 0, 5, 2, 2))
+    assert stackparts(grid, (2, 2), (2, 1)) == ((1, 2), (2, 2))
+    with pytest.raises(ValueError):
+        stackparts(grid, (2, 2), (1,))
+    with pytest.raises(ValueError):
+        stackparts(((1, 2, 3),), (1, 2), (1, 2, 3))  # 3 columns do not cut into panels 2 wide

@@ -1,0 +1,78 @@
+"""Panels laid on one another, learned from the demos: which colour shows where several panels set a cell.
+
+Every demo output must have one shape, and each demo input must cut into 2 to MAX_PANELS panels of it
+(batt_tasks/dsl/partitions.py: between separator lines, else evenly). Where the panels set several colours
+at a cell, the output's colour there is learned to come first; where they set none, the output keeps the
+background. Those precedences, closed under "comes first before what that comes first before", must have no
+cycle, and must decide every cell of every test input: a test cell whose colours the demos never ranked
+would be a guess, so then no rule is offered.
+"""
+
+from collections.abc import Sequence
+
+from batt_tasks.dsl.colour import background_of
+from batt_tasks.dsl.partitions import _panels, stackparts
+from batt_tasks.dsl.types import Grid, IntegerPair
+
+MAX_PANELS = 9
+# (a, b): a comes first where a panel sets a and another sets b.
+Precedence = set[tuple[int, int]]
+
+
+def learned_overlays(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[str]:
+    """The stackparts expression that reproduces every demo and decides every test cell, if there is one."""
+    shapes = {(len(grid_out), len(grid_out[0])) for _, grid_out in pairs}
+    if len(shapes) != 1:
+        return []
+    shape = shapes.pop()
+    try:
+        first = _closed(_precedence(pairs, shape))
+        colours = set().union(*(present for grid_in, _ in pairs for present in _cells(grid_in, shape)))
+        if first is None or not all(_decided(grid, shape, first, colours) for grid in tests):
+            return []
+    except ValueError:
+        return []
+    order = tuple(sorted(colours, key=lambda colour: (-sum(a == colour for a, _ in first), colour)))
+    if any(stackparts(grid_in, shape, order) != grid_out for grid_in, grid_out in pairs):
+        return []
+    return [f"stackparts(I, {shape!r}, {order!r})"]
+
+
+def _cells(grid: Grid, shape: IntegerPair) -> list[set[int]]:
+    """For each cell of a panel, the colours the panels set there; ValueError unless 2 to MAX_PANELS panels."""
+    panels = _panels(grid, shape)
+    if not 2 <= len(panels) <= MAX_PANELS:
+        raise ValueError("too few or too many panels")
+    background = background_of(grid)
+    return [{panel[i][j] for panel in panels} - {background} for i in range(shape[0]) for j in range(shape[1])]
+
+
+def _precedence(pairs: Sequence[tuple[Grid, Grid]], shape: IntegerPair) -> Precedence:
+    """What the demos say comes first; ValueError where an output cell is none of the colours set there."""
+    first: Precedence = set()
+    for grid_in, grid_out in pairs:
+        wanted = [colour for row in grid_out for colour in row]
+        for present, colour in zip(_cells(grid_in, shape), wanted, strict=True):
+            if colour not in (present or {background_of(grid_in)}):
+                raise ValueError("an output cell no panel explains")
+            first |= {(colour, other) for other in present - {colour}}
+    return first
+
+
+def _closed(first: Precedence) -> Precedence | None:
+    """The transitive closure, or None when it has a cycle."""
+    closed = set(first)
+    colours = {colour for pair in first for colour in pair}
+    for middle in colours:
+        closed |= {(a, d) for a, b in closed if b == middle for c, d in closed if c == middle}
+    return None if any(a == b for a, b in closed) else closed
+
+
+def _decided(grid: Grid, shape: IntegerPair, first: Precedence, colours: set[int]) -> bool:
+    """Every cell's set colours were set in the demos, and one of them comes first before all the others."""
+    for present in _cells(grid, shape):
+        if not present <= colours:
+            return False
+        if len(present) > 1 and not any(all((a, b) in first for b in present - {a}) for a in present):
+            return False
+    return True
