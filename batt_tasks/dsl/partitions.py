@@ -6,7 +6,8 @@ cell is "set" when it is not the background: black where the grid has any, else 
 (a panel's drawing may well cover more of it than the black around it does). The logical
 combinations give 1 where the rule holds and 0 elsewhere: the enumerator's colour mapping turns
 those into the task's colours. `stackparts` lays panels of a given shape (cut evenly where no separator
-lines cut them so) on one another, the colours by a precedence the search learns (search/overlays.py).
+lines cut them so) on one another, the colours by a precedence the search learns (search/panels.py);
+`shrinkblocks` gives one cell per block of an even cut.
 """
 
 from collections import Counter
@@ -14,9 +15,18 @@ from collections.abc import Callable
 
 from .colour import background_of
 from .geometry import dmirror
-from .types import Grid, IntegerPair, Tuple
+from .types import Boolean, Grid, IntegerPair, Tuple
 
-__all__ = ["blockcolours", "bothparts", "eitherpart", "neitherpart", "onepart", "overlayparts", "stackparts"]
+__all__ = [
+    "blockcolours",
+    "bothparts",
+    "eitherpart",
+    "neitherpart",
+    "onepart",
+    "overlayparts",
+    "shrinkblocks",
+    "stackparts",
+]
 
 
 def _separators(grid: Grid, background: int) -> dict[int, list[int]]:
@@ -160,3 +170,39 @@ def stackparts(grid: Grid, shape: IntegerPair, order: Tuple) -> Grid:
             line.append(min(present, key=rank.__getitem__) if present else background)
         out.append(tuple(line))
     return tuple(out)
+
+
+def shrinkblocks(grid: Grid, blocks: IntegerPair, rarest: Boolean) -> Grid:
+    """Return one cell per block of the grid cut evenly into blocks[0] x blocks[1]: the block's most common colour
+    other than the background (the background where it has none), or with `rarest` its least common colour.
+    A tie is an error, not a guess."""
+    height, width = len(grid), len(grid[0])
+    rows, columns = blocks
+    if rows < 1 or columns < 1 or height % rows or width % columns or blocks == (height, width):
+        raise ValueError("the grid does not cut evenly into that many blocks")
+    tall, wide = height // rows, width // columns
+    background = background_of(grid)
+    out = []
+    for i in range(0, height, tall):
+        line = []
+        for j in range(0, width, wide):
+            counts = Counter(grid[a][b] for a in range(i, i + tall) for b in range(j, j + wide))
+            line.append(_rarest(counts) if rarest else _commonest(counts, background))
+        out.append(tuple(line))
+    return tuple(out)
+
+
+def _commonest(counts: Counter[int], background: int) -> int:
+    ranked = [(colour, count) for colour, count in counts.most_common() if colour != background]
+    if not ranked:
+        return background
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        raise ValueError("two colours are equally common")
+    return ranked[0][0]
+
+
+def _rarest(counts: Counter[int]) -> int:
+    ranked = counts.most_common()
+    if len(ranked) > 1 and ranked[-1][1] == ranked[-2][1]:
+        raise ValueError("two colours are equally rare")
+    return ranked[-1][0]

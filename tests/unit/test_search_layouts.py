@@ -4,13 +4,13 @@ tests allow."""
 import pytest
 
 from batt_tasks.dsl.layouts import FLIPH, FLIPV, arrange, cellblocks, kronecker
-from batt_tasks.dsl.partitions import stackparts
+from batt_tasks.dsl.partitions import shrinkblocks, stackparts
 from batt_tasks.dsl.types import Grid
 from batt_tasks.sandbox.whitelist import compile_solver
 from batt_tasks.search.crops import learned_crops
 from batt_tasks.search.enumeration import program_source
 from batt_tasks.search.layouts import learned_layouts
-from batt_tasks.search.overlays import learned_overlays
+from batt_tasks.search.panels import learned_overlays, learned_shrinks
 
 INPUTS: list[Grid] = [((1, 0), (1, 1)), ((0, 2), (2, 2)), ((3, 3), (0, 0))]
 TEST: Grid = ((0, 5), (5, 0))
@@ -139,3 +139,27 @@ def test_stackparts_cuts_between_separators_first_and_refuses_an_unranked_colour
         stackparts(grid, (2, 2), (1,))
     with pytest.raises(ValueError):
         stackparts(((1, 2, 3),), (1, 2), (1, 2, 3))  # 3 columns do not cut into panels 2 wide
+
+
+def test_learns_a_cell_per_block_by_its_commonest_or_rarest_colour() -> None:
+    # Each 2x2 block holds one dot: its commonest colour besides the black around it.
+    dots = [
+        ((0, 3, 0, 0), (0, 0, 4, 0), (0, 0, 0, 0), (1, 0, 0, 0)),
+        ((0, 0, 0, 7), (0, 0, 0, 0), (0, 0, 0, 0), (0, 2, 0, 0)),
+    ]
+    pairs = [(grid, shrinkblocks(grid, (2, 2), False)) for grid in dots]
+    assert pairs[0][1] == ((3, 4), (1, 0))
+    found = learned_shrinks(pairs, [((5, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 6))])
+    assert found == ["shrinkblocks(I, (2, 2), F)"]
+    # Outputs of several shapes from blocks of one size: the block count follows each input's shape.
+    wide = ((0, 0, 0, 0, 8, 0), (0, 9, 0, 0, 0, 0))
+    assert learned_shrinks([*pairs, (wide, ((9, 0, 8),))], [wide]) == ["shrinkblocks(I, divide(shape(I), (2, 2)), F)"]
+    # A block with two colours equally common is no answer: the test gives no grid, so no rule.
+    assert learned_shrinks(pairs, [((5, 6, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0))]) == []
+
+
+def test_shrinkblocks_takes_the_rarest_colour_and_refuses_an_uneven_cut() -> None:
+    grid = ((1, 1, 2, 2), (1, 3, 2, 2))
+    assert shrinkblocks(grid, (1, 2), True) == ((3, 2),)
+    with pytest.raises(ValueError):
+        shrinkblocks(grid, (1, 3), False)

@@ -1,18 +1,24 @@
-"""Panels laid on one another, learned from the demos: which colour shows where several panels set a cell.
+"""Outputs made from the input's panels, learned from the demos: panels laid on one another, or shrunk to a cell.
 
-Every demo output must have one shape, and each demo input must cut into 2 to MAX_PANELS panels of it
-(batt_tasks/dsl/partitions.py: between separator lines, else evenly). Where the panels set several colours
+`stackparts`: which colour shows where several panels set a cell. Every demo output must have one shape, and
+each demo input must cut into 2 to MAX_PANELS panels of it (batt_tasks/dsl/partitions.py: between separator
+lines, else evenly). Where the panels set several colours
 at a cell, the output's colour there is learned to come first; where they set none, the output keeps the
 background. Those precedences, closed under "comes first before what that comes first before", must have no
 cycle, and must decide every cell of every test input: a test cell whose colours the demos never ranked
 would be a guess, so then no rule is offered.
+
+`shrinkblocks`: each output cell is one block of the input cut evenly (into as many blocks as a constant output
+shape has cells, else into blocks of a constant size), its most common colour besides the background or its
+rarest colour. Ties are no answer, and the rule must give a grid on every test input.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from batt_tasks.dsl.colour import background_of
-from batt_tasks.dsl.partitions import _panels, stackparts
+from batt_tasks.dsl.partitions import _panels, shrinkblocks, stackparts
 from batt_tasks.dsl.types import Grid, IntegerPair
+from batt_tasks.search.enumeration import BOOLEANS
 
 MAX_PANELS = 9
 # (a, b): a comes first where a panel sets a and another sets b.
@@ -36,6 +42,37 @@ def learned_overlays(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) 
     if any(stackparts(grid_in, shape, order) != grid_out for grid_in, grid_out in pairs):
         return []
     return [f"stackparts(I, {shape!r}, {order!r})"]
+
+
+def learned_shrinks(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[str]:
+    """The first shrinkblocks expression that reproduces every demo and gives a grid on every test input."""
+    ways: list[tuple[str, Callable[[Grid], IntegerPair]]] = []
+    shapes = {(len(grid_out), len(grid_out[0])) for _, grid_out in pairs}
+    if len(shapes) == 1:
+        shape = shapes.pop()
+        ways.append((repr(shape), lambda grid: shape))
+    sizes = {_block_size(grid_in, grid_out) for grid_in, grid_out in pairs}
+    if len(sizes) == 1 and (size := sizes.pop()) is not None:
+        ways.append((f"divide(shape(I), {size!r})", lambda grid: (len(grid) // size[0], len(grid[0]) // size[1])))
+    for rarest in (False, True):
+        for text, blocks in ways:
+            if all(_shrunk(grid_in, blocks(grid_in), rarest) == grid_out for grid_in, grid_out in pairs) and all(
+                _shrunk(grid, blocks(grid), rarest) is not None for grid in tests
+            ):
+                return [f"shrinkblocks(I, {text}, {BOOLEANS[rarest]})"]
+    return []
+
+
+def _block_size(grid_in: Grid, grid_out: Grid) -> IntegerPair | None:
+    (height, width), (rows, columns) = (len(grid_in), len(grid_in[0])), (len(grid_out), len(grid_out[0]))
+    return None if height % rows or width % columns else (height // rows, width // columns)
+
+
+def _shrunk(grid: Grid, blocks: IntegerPair, rarest: bool) -> Grid | None:
+    try:
+        return shrinkblocks(grid, blocks, rarest)
+    except ValueError:
+        return None
 
 
 def _cells(grid: Grid, shape: IntegerPair) -> list[set[int]]:
