@@ -2,11 +2,10 @@
 
 `stackparts`: which colour shows where several panels set a cell. Every demo output must have one shape, and
 each demo input must cut into 2 to MAX_PANELS panels of it (batt_tasks/dsl/partitions.py: between separator
-lines, else evenly). Where the panels set several colours
-at a cell, the output's colour there is learned to come first; where they set none, the output keeps the
-background. Those precedences, closed under "comes first before what that comes first before", must have no
-cycle, and must decide every cell of every test input: a test cell whose colours the demos never ranked
-would be a guess, so then no rule is offered.
+lines, else evenly). Where the panels set several colours at a cell, the output's colour there is learned to
+come first; where they set none, the output keeps the background. Those precedences, closed under "comes
+first before what that comes first before", must have no cycle, and must decide every cell of every test
+input: a test cell whose colours the demos never ranked would be a guess, so then no rule is offered.
 
 `shrinkblocks`: each output cell is one block of the input cut evenly (into as many blocks as a constant output
 shape has cells, else into blocks of a constant size), its most common colour besides the background or its
@@ -32,8 +31,9 @@ def learned_overlays(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) 
         return []
     shape = shapes.pop()
     try:
-        first = _closed(_precedence(pairs, shape))
-        colours = set().union(*(present for grid_in, _ in pairs for present in _cells(grid_in, shape)))
+        demos = [(grid_in, _cells(grid_in, shape), grid_out) for grid_in, grid_out in pairs]
+        first = _closed(_precedence(demos))
+        colours = set().union(*(present for _, cells, _ in demos for present in cells))
         if first is None or not all(_decided(grid, shape, first, colours) for grid in tests):
             return []
     except ValueError:
@@ -84,13 +84,15 @@ def _cells(grid: Grid, shape: IntegerPair) -> list[set[int]]:
     return [{panel[i][j] for panel in panels} - {background} for i in range(shape[0]) for j in range(shape[1])]
 
 
-def _precedence(pairs: Sequence[tuple[Grid, Grid]], shape: IntegerPair) -> Precedence:
-    """What the demos say comes first; ValueError where an output cell is none of the colours set there."""
+def _precedence(demos: Sequence[tuple[Grid, list[set[int]], Grid]]) -> Precedence:
+    """What the demos (input, its panels' set colours per cell, output) say comes first; ValueError where an
+    output cell is none of the colours set there."""
     first: Precedence = set()
-    for grid_in, grid_out in pairs:
+    for grid_in, cells, grid_out in demos:
+        background = {background_of(grid_in)}
         wanted = [colour for row in grid_out for colour in row]
-        for present, colour in zip(_cells(grid_in, shape), wanted, strict=True):
-            if colour not in (present or {background_of(grid_in)}):
+        for present, colour in zip(cells, wanted, strict=True):
+            if colour not in (present or background):
                 raise ValueError("an output cell no panel explains")
             first |= {(colour, other) for other in present - {colour}}
     return first
