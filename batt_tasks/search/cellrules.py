@@ -27,8 +27,11 @@ def _fixed(colour: int, ranks: tuple[int, ...]) -> int:
     return ABSOLUTE + colour
 
 
-def learned_rules(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], limit: int = 2) -> list[str]:
-    """Up to `limit` cellrule expressions that reproduce every demo and cover the test inputs, simplest first."""
+def learned_rules(
+    pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], limit: int = 2, source: str = "I"
+) -> list[str]:
+    """Up to `limit` cellrule expressions that reproduce every demo and cover the test inputs, simplest first.
+    The demo and test grids are the values of `source` (the input itself, or a view of it)."""
     if any((len(grid_in), len(grid_in[0])) != (len(grid_out), len(grid_out[0])) for grid_in, grid_out in pairs):
         return []
     found = []
@@ -37,10 +40,12 @@ def learned_rules(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], lim
         if table is not None and all(_covers(table, grid, feature) for grid in tests):
             found.append((len(table), feature, tuple(sorted(table.items()))))
     simplest = sorted(found, key=lambda entry: entry[:2])[:limit]
-    return [f"cellrule(I, {FEATURE_NAMES[feature]}, {pairs_!r})" for _, feature, pairs_ in simplest]
+    return [f"cellrule({source}, {FEATURE_NAMES[feature]}, {pairs_!r})" for _, feature, pairs_ in simplest]
 
 
-def learned_ranked_rules(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], limit: int = 2) -> list[str]:
+def learned_ranked_rules(
+    pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], limit: int = 2, source: str = "I"
+) -> list[str]:
     """Up to `limit` rankedrule expressions: the same search on the grids' colour ranks, for tasks whose demos
     and tests use different colours (a table of colours cannot cover a test's new ones). An output colour is
     learned as a rank of the input's colours or, where that is not consistent, as a fixed colour."""
@@ -54,7 +59,7 @@ def learned_ranked_rules(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Gri
             if table is not None and all(_covers(table, ranked(grid), feature) for grid in tests):
                 found.append((len(table), encoding_index, feature, tuple(sorted(table.items()))))
     simplest = sorted(found, key=lambda entry: entry[:3])[:limit]
-    return [f"rankedrule(I, {FEATURE_NAMES[feature]}, {pairs_!r})" for _, _, feature, pairs_ in simplest]
+    return [f"rankedrule({source}, {FEATURE_NAMES[feature]}, {pairs_!r})" for _, _, feature, pairs_ in simplest]
 
 
 def _encoded(grid_in: Grid, grid_out: Grid, encoding: Encoding) -> Grid:

@@ -40,10 +40,10 @@ HIGHER_ORDER: dict[str, tuple[frozenset[str], ...]] = {
     "apply": (frozenset({MAPPING, MEASURE}), PATCH_CONTAINERS),
 }
 # Primitives whose results grow as the product of their arguments' sizes, that only rename, or whose
-# arguments are learned, not enumerated (batt_tasks/search/cellrules.py, layouts.py, crops.py, panels.py).
+# arguments are learned, not enumerated (batt_tasks/search/cellrules.py, layouts.py, crops.py, panels.py, views.py).
 EXCLUDED = frozenset({
     "product", "identity", "totuple", "initset", "first", "last", "dedupe", "cellrule", "rankedrule", "arrange",
-    "kronecker", "pickcrop", "stackparts", "shrinkblocks",
+    "kronecker", "pickcrop", "stackparts", "shrinkblocks", "bridges", "rays",
 })  # fmt: skip
 SMALL_INTEGERS = (0, 1, 2, 3)
 UNIT_PAIRS = ((0, 1), (1, 0), (1, 1), (0, -1), (-1, 0))

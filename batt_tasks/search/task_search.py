@@ -1,5 +1,5 @@
-"""One task's search: its own seed, cell rules, layouts, crops and panels learned from the demos, typed
-enumeration, then mutations of every known solver.
+"""One task's search: its own seed, cell rules, layouts, crops, panels and cell rules on views learned from the
+demos, typed enumeration, then mutations of every known solver.
 
 The search runs programs only on the demo inputs and only to choose what the pipeline gets: the
 solvers it found (every demo output reproduced) and, to fill the task's share, programs whose
@@ -31,6 +31,7 @@ from batt_tasks.search.enumeration import Enumerator, program_source
 from batt_tasks.search.layouts import learned_layouts
 from batt_tasks.search.mutate import demo_colours, mutate, neighbours, prepared_seeds
 from batt_tasks.search.panels import learned_overlays, learned_shrinks
+from batt_tasks.search.views import learned_view_rules
 from batt_tasks.solvers import seed_sources
 
 # The budget's share for mutations (the rest enumerates): measured on 100 ARC-AGI-1 evaluation tasks,
@@ -122,6 +123,8 @@ def search_task(task: ArcTask, options: SearchOptions, stop: Stop | None = None)
         chosen.solvers += [_record(crop, "crop") for crop in learned_crops(task.train, tests)]
         panels = learned_overlays(task.train, tests) + learned_shrinks(task.train, tests)
         chosen.solvers += [_record(expression, "panels") for expression in panels]
+        if not chosen.solvers:
+            chosen.solvers += [_record(rule, "viewrule") for rule in learned_view_rules(task.train, tests, deadline)]
     if len(chosen.solvers) < options.solutions:
         try:
             mutation_budget = options.budget // MUTATION_SHARE

@@ -1,0 +1,69 @@
+"""Lines drawn from the grid's own cells: bridges between two cells of one colour, rays out to the border.
+
+Both take the directions to draw in as a tuple of unit steps, (0, 1) along rows, (1, 0) along columns,
+(1, 1) and (1, -1) along the diagonals; where two lines cross, the one drawn first stays. Lines cross only
+the background (colour.background_of) and are computed from the grid as given, not from lines already drawn.
+The search learns which directions (batt_tasks/search/views.py); these are not enumerated.
+"""
+
+from collections.abc import Iterator
+
+from .colour import background_of
+from .types import Grid, Tuple
+
+__all__ = ["bridges", "rays"]
+
+
+def _path(grid: Grid, background: int, i: int, j: int, step: tuple[int, int]) -> Iterator[tuple[int, int]]:
+    """The background cells from (i, j) (excluded) along step, up to the first other cell or the border."""
+    di, dj = step
+    i, j = i + di, j + dj
+    while 0 <= i < len(grid) and 0 <= j < len(grid[0]) and grid[i][j] == background:
+        yield i, j
+        i, j = i + di, j + dj
+
+
+def _steps(directions: Tuple) -> list[tuple[int, int]]:
+    steps = [tuple(step) for step in directions]
+    if not steps or any(len(step) != 2 or max(map(abs, step)) != 1 for step in steps):
+        raise ValueError("directions must be unit steps such as (0, 1) or (1, -1)")
+    return steps
+
+
+def _drawn(grid: Grid, lines: Iterator[tuple[int, list[tuple[int, int]]]]) -> Grid:
+    """The grid with each (colour, cells) line painted where no earlier line has painted."""
+    painted: dict[tuple[int, int], int] = {}
+    for colour, cells in lines:
+        for cell in cells:
+            painted.setdefault(cell, colour)
+    return tuple(tuple(painted.get((i, j), v) for j, v in enumerate(row)) for i, row in enumerate(grid))
+
+
+def bridges(grid: Grid, directions: Tuple) -> Grid:
+    """Return the grid with the background between two cells of one colour, facing each other along a
+    direction with only background between, painted in that colour."""
+    steps = _steps(directions)
+    background = background_of(grid)
+    height, width = len(grid), len(grid[0])
+
+    def lines() -> Iterator[tuple[int, list[tuple[int, int]]]]:
+        for step in steps:
+            for i in range(height):
+                for j in range(width):
+                    if (colour := grid[i][j]) == background:
+                        continue
+                    cells = list(_path(grid, background, i, j, step))
+                    end = (i + step[0] * (len(cells) + 1), j + step[1] * (len(cells) + 1))
+                    if cells and 0 <= end[0] < height and 0 <= end[1] < width and grid[end[0]][end[1]] == colour:
+                        yield colour, cells
+
+    return _drawn(grid, lines())
+
+
+def rays(grid: Grid, directions: Tuple) -> Grid:
+    """Return the grid with a line from every cell not of the background in each direction, in its colour,
+    over the background up to the border or the next such cell."""
+    steps = _steps(directions)
+    background = background_of(grid)
+    cells = [(i, j, v) for i, row in enumerate(grid) for j, v in enumerate(row) if v != background]
+    return _drawn(grid, ((v, list(_path(grid, background, i, j, step))) for i, j, v in cells for step in steps))

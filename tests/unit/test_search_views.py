@@ -1,0 +1,40 @@
+"""Cell rules on views of the input: the first view that gives a rule, as a checked program."""
+
+import time
+
+from batt_tasks.sandbox.whitelist import compile_solver
+from batt_tasks.search.enumeration import program_source
+from batt_tasks.search.views import learned_view_rules, views
+
+# Two cells of one colour in a row are joined by a line of their colour.
+DEMOS = [
+    (((0, 0, 0, 0), (3, 0, 0, 3), (0, 0, 0, 0)), ((0, 0, 0, 0), (3, 3, 3, 3), (0, 0, 0, 0))),
+    (((2, 0, 2, 0), (0, 0, 0, 0), (0, 5, 0, 5)), ((2, 2, 2, 0), (0, 0, 0, 0), (0, 5, 5, 5))),
+]
+TEST = ((5, 0, 0, 5), (0, 3, 0, 3), (0, 2, 0, 0))
+TEST_OUTPUT = ((5, 5, 5, 5), (0, 3, 3, 3), (0, 2, 0, 0))
+
+
+def test_the_first_view_with_a_rule_gives_a_checked_program() -> None:
+    rules = learned_view_rules(DEMOS, [TEST], deadline=time.monotonic() + 60)
+    assert rules and rules[0].startswith("cellrule(bridges(I, ((0, 1),)), BYCOLOUR, ")
+    solver = compile_solver(program_source(rules[0]))
+    assert [solver(grid_in) for grid_in, _ in DEMOS] == [grid_out for _, grid_out in DEMOS]
+    assert solver(TEST) == TEST_OUTPUT
+
+
+def test_enclosed_background_is_marked_in_a_colour_no_input_uses() -> None:
+    assert views([((0, 1, 2),), ((3, 0, 4),)])[0][0] == "fillenclosed(I, 5)"
+    assert not any(text.startswith("fillenclosed") for text, _ in views([(tuple(range(10)),)]))
+
+
+def test_no_rule_when_shapes_differ_or_time_is_up() -> None:
+    assert learned_view_rules(DEMOS, [TEST], deadline=time.monotonic() - 1) == []
+    grown = [(grid_in, grid_out + grid_out) for grid_in, grid_out in DEMOS]
+    assert learned_view_rules(grown, [TEST], deadline=time.monotonic() + 60) == []
+
+
+def test_no_rule_where_no_view_explains_the_demos() -> None:
+    # The output turns every cell 1: the demos say 1 becomes 1 and also becomes 2. No table can say both.
+    clashing = [(((1, 0),), ((1, 1),)), (((1, 0),), ((2, 2),))]
+    assert learned_view_rules(clashing, [((1, 0),)], deadline=time.monotonic() + 60) == []
