@@ -7,10 +7,10 @@ it is the namespace candidate programs are compiled against.
 from . import cellrules as _cellrules
 from . import colour as _colour
 from . import constants as _constants
+from . import drawings as _drawings
 from . import functional as _functional
 from . import geometry as _geometry
 from . import layouts as _layouts
-from . import lines as _lines
 from . import logic as _logic
 from . import objects as _objects
 from . import partitions as _partitions
@@ -22,10 +22,10 @@ from . import types as _types
 from .cellrules import *  # noqa: F403
 from .colour import *  # noqa: F403
 from .constants import *  # noqa: F403
+from .drawings import *  # noqa: F403
 from .functional import *  # noqa: F403
 from .geometry import *  # noqa: F403
 from .layouts import *  # noqa: F403
-from .lines import *  # noqa: F403
 from .logic import *  # noqa: F403
 from .objects import *  # noqa: F403
 from .partitions import *  # noqa: F403
@@ -37,7 +37,7 @@ from .types import *  # noqa: F403
 
 _PRIMITIVE_MODULES = (
     _constants, _logic, _functional, _geometry, _sizing, _colour, _objects, _patterns, _transforms, _partitions,
-    _cellrules, _layouts, _picks, _lines,
+    _cellrules, _layouts, _picks, _drawings,
 )  # fmt: skip
 
 PRIMITIVES: dict[str, object] = {

@@ -1,8 +1,9 @@
 """Cell rules read from a view of the input: the input after a drawing that a lookup table alone cannot make.
 
 A cell rule (batt_tasks/search/cellrules.py) colours each cell from what it sees in the input. Some tasks
-first draw something, then colour it: lines between two cells of one colour or out from every cell
-(batt_tasks/dsl/lines.py), or the background no path joins to the border, marked in a colour no input uses.
+first draw something, then colour it: the background no path joins to the border, lines between two cells of
+one colour or out from every cell, the ring of cells around each object or its bounding box
+(batt_tasks/dsl/drawings.py); what is marked rather than drawn is marked in a colour no input uses.
 Each view, simplest first, stands in for the input in the same learners, cellrule then rankedrule, and the
 first view with a rule gives it: `cellrule(rays(I, ((0, 1),)), BYRAYS8, ...)`. A view that gives the same
 grids as the input or an earlier view, on every demo and test input, is skipped.
@@ -12,10 +13,11 @@ import time
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from batt_tasks.dsl.lines import bridges, rays
+from batt_tasks.dsl.drawings import boxes, bridges, halo, rays
 from batt_tasks.dsl.transforms import fillenclosed
 from batt_tasks.dsl.types import Grid
 from batt_tasks.search.cellrules import learned_ranked_rules, learned_rules
+from batt_tasks.search.enumeration import BOOLEANS
 
 RIGHT, LEFT, DOWN, UP = (0, 1), (0, -1), (1, 0), (-1, 0)
 DOWN_RIGHT, DOWN_LEFT, UP_RIGHT, UP_LEFT = (1, 1), (1, -1), (-1, 1), (-1, -1)
@@ -32,13 +34,19 @@ View = tuple[str, Callable[[Grid], Grid]]
 
 def views(inputs: Sequence[Grid]) -> list[View]:
     """(expression over I, its function) for each view, simplest first; `inputs` are every demo and test input."""
-    found: list[View] = []
     unused = sorted(set(range(10)) - {colour for grid in inputs for row in grid for colour in row})
-    if unused:
-        marker = unused[0]
+    marker = unused[0] if unused else None
+    found: list[View] = []
+    if marker is not None:
         found.append((f"fillenclosed(I, {marker})", partial(fillenclosed, colour=marker)))
     found += [(f"bridges(I, {steps!r})", partial(bridges, directions=steps)) for steps in BRIDGE_DIRECTIONS]
     found += [(f"rays(I, {steps!r})", partial(rays, directions=steps)) for steps in RAY_DIRECTIONS]
+    if marker is not None:
+        for name, mark in (("halo", halo), ("boxes", boxes)):
+            found += [
+                (f"{name}(I, {marker}, {BOOLEANS[diagonal]})", partial(mark, colour=marker, diagonal=diagonal))
+                for diagonal in (False, True)
+            ]
     return found
 
 

@@ -10,7 +10,7 @@ from batt_tasks.dsl import PRIMITIVES
 
 MODULES = (
     "constants", "logic", "functional", "geometry", "sizing", "colour", "objects", "patterns", "transforms",
-    "partitions", "cellrules", "layouts", "picks", "lines",
+    "partitions", "cellrules", "layouts", "picks", "drawings",
 )  # fmt: skip
 
 

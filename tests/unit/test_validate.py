@@ -33,7 +33,7 @@ def test_loop_is_stopped_by_the_timer_in_process() -> None:
     runs = run_program(LOOP, [GRID, GRID], timeout=0.2)
     assert [run["status"] for run in runs] == ["timeout", "timeout"]
     assert threading.active_count() == 1  # no thread was used, none is left behind
-    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
 
 
 def test_output_that_is_not_a_grid_is_an_error() -> None:

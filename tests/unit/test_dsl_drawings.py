@@ -1,10 +1,11 @@
-"""Lines drawn from a grid's own cells: bridges between two cells of one colour, rays out to the border."""
+"""Drawings from a grid's own cells: bridges between two cells of one colour, rays out to the border, rings
+around objects, their bounding boxes."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from batt_tasks.dsl.lines import bridges, rays
+from batt_tasks.dsl.drawings import boxes, bridges, halo, rays
 from batt_tasks.dsl.types import Grid
 
 # Two 3s facing along a row, two 2s along a column, a lone 4.
@@ -45,6 +46,19 @@ def test_the_background_is_the_most_common_colour_where_there_is_no_black() -> N
     assert rays(((8, 8, 8), (8, 3, 8), (8, 8, 8)), ((1, 0),)) == ((8, 8, 8), (8, 3, 8), (8, 3, 8))
 
 
+def test_halo_rings_each_cell_by_its_sides_or_also_its_corners() -> None:
+    grid = ((0, 0, 0, 0), (0, 3, 0, 0), (0, 0, 0, 0))
+    assert halo(grid, 7, False) == ((0, 7, 0, 0), (7, 3, 7, 0), (0, 7, 0, 0))
+    assert halo(grid, 7, True) == ((7, 7, 7, 0), (7, 3, 7, 0), (7, 7, 7, 0))
+
+
+def test_boxes_fill_the_background_inside_each_objects_bounding_box() -> None:
+    # An L of 2s (its box gains one cell) and two 4s joined only by a corner.
+    grid = ((2, 0, 0, 0), (2, 2, 0, 4), (0, 0, 4, 0))
+    assert boxes(grid, 5, False) == ((2, 5, 0, 0), (2, 2, 0, 4), (0, 0, 4, 0))
+    assert boxes(grid, 5, True) == ((2, 5, 0, 0), (2, 2, 5, 4), (0, 0, 4, 5))
+
+
 def test_directions_must_be_unit_steps() -> None:
     for directions in ((), ((0, 2),), ((0, 0),), ((1, 0, 1),)):
         with pytest.raises(ValueError):
@@ -60,7 +74,7 @@ def test_directions_must_be_unit_steps() -> None:
 )
 def test_lines_only_paint_black_in_colours_the_grid_has(rows: list[list[int]]) -> None:
     grid = tuple(tuple(row) for row in [*rows, [0] * len(rows[0])])  # a black row: black is the background
-    for drawn in (rays(grid, ((0, 1), (1, -1))), bridges(grid, ((1, 0), (1, 1)))):
+    for drawn in (rays(grid, ((0, 1), (1, -1))), bridges(grid, ((1, 0), (1, 1))), halo(grid, 2, True)):
         assert (len(drawn), len(drawn[0])) == (len(grid), len(grid[0]))
         changed = [
             (v, w) for row, new in zip(grid, drawn, strict=True) for v, w in zip(row, new, strict=True) if v != w

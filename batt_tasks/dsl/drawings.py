@@ -1,17 +1,23 @@
-"""Lines drawn from the grid's own cells: bridges between two cells of one colour, rays out to the border.
+"""Drawings made from the grid's own cells: lines between two cells of one colour or out to the border, the
+ring of cells around each object, each object's bounding box.
 
-Both take the directions to draw in as a tuple of unit steps, (0, 1) along rows, (1, 0) along columns,
-(1, 1) and (1, -1) along the diagonals; where two lines cross, the one drawn first stays. Lines cross only
-the background (colour.background_of) and are computed from the grid as given, not from lines already drawn.
-The search learns which directions (batt_tasks/search/views.py); these are not enumerated.
+The lines take the directions to draw in as a tuple of unit steps, (0, 1) along rows, (1, 0) along columns,
+(1, 1) and (1, -1) along the diagonals; where two lines cross, the one drawn first stays. Every drawing covers
+only the background (colour.background_of) and is computed from the grid as given, not from what it already
+drew. The search learns the arguments (batt_tasks/search/views.py); these are not enumerated.
 """
 
 from collections.abc import Iterator
 
 from .colour import background_of
-from .types import Grid, Tuple
+from .geometry import _bounds
+from .objects import objects
+from .types import Boolean, Colour, Grid, Tuple
 
-__all__ = ["bridges", "rays"]
+__all__ = ["boxes", "bridges", "halo", "rays"]
+
+_SIDES = ((0, 1), (1, 0), (0, -1), (-1, 0))
+_CORNERS = ((1, 1), (1, -1), (-1, 1), (-1, -1))
 
 
 def _path(grid: Grid, background: int, i: int, j: int, step: tuple[int, int]) -> Iterator[tuple[int, int]]:
@@ -67,3 +73,38 @@ def rays(grid: Grid, directions: Tuple) -> Grid:
     background = background_of(grid)
     cells = [(i, j, v) for i, row in enumerate(grid) for j, v in enumerate(row) if v != background]
     return _drawn(grid, ((v, list(_path(grid, background, i, j, step))) for i, j, v in cells for step in steps))
+
+
+def _painted(grid: Grid, cells: set[tuple[int, int]], colour: Colour) -> Grid:
+    background = background_of(grid)
+    return tuple(
+        tuple(colour if v == background and (i, j) in cells else v for j, v in enumerate(row))
+        for i, row in enumerate(grid)
+    )
+
+
+def halo(grid: Grid, colour: Colour, diagonal: Boolean) -> Grid:
+    """Return the grid with every background cell that touches another cell by a side (diagonal: or a corner)
+    painted in colour."""
+    background = background_of(grid)
+    height, width = len(grid), len(grid[0])
+    steps = _SIDES + _CORNERS if diagonal else _SIDES
+    cells = {
+        (i + di, j + dj)
+        for i, row in enumerate(grid)
+        for j, v in enumerate(row)
+        if v != background
+        for di, dj in steps
+        if 0 <= i + di < height and 0 <= j + dj < width
+    }
+    return _painted(grid, cells, colour)
+
+
+def boxes(grid: Grid, colour: Colour, diagonal: Boolean) -> Grid:
+    """Return the grid with the background inside the bounding box of each one-coloured object (joined by sides,
+    diagonal: also by corners) painted in colour."""
+    cells: set[tuple[int, int]] = set()
+    for obj in objects(grid, True, diagonal, True):
+        top, left, bottom, right = _bounds(obj)
+        cells.update((i, j) for i in range(top, bottom + 1) for j in range(left, right + 1))
+    return _painted(grid, cells, colour)
