@@ -144,7 +144,7 @@ def run(
         ),
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option(min=0.001, help="Seconds a candidate may run on one sample [default: 1].")
+        float | None, typer.Option(min=0.001, help="CPU seconds a candidate may use on one sample [default: 1].")
     ] = None,
     batch_size: Annotated[
         int | None, typer.Option(min=1, help="Most candidates per chain inline -> persist [default: 256].")

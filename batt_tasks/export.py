@@ -5,7 +5,7 @@ are the task_attempts view's (per task, the best solvers of its two best distinc
 rule: demo score, then shorter, then md5), the same ones run_summary's `correct` counts. Test outputs are not
 stored (only their fingerprint, evaluations.prediction), so those two solvers are re-run on the test inputs
 here; an attempt whose re-run does not give back the stored prediction is dropped, counted, and replaced by a
-fallback. run_program times each sample with SIGALRM: call these from the main thread. A stored program is
+fallback. run_program times each sample with SIGPROF: call these from the main thread. A stored program is
 outside text (anyone with the database can edit it): run_program compiles it through the whitelist, in this process.
 """
 

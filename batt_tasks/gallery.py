@@ -70,7 +70,7 @@ class Gallery:
 def gallery(session: Session, task_id: str, run_id: int | None, count: int, timeout: float = 1.0) -> Gallery:
     """The task's `count` best candidates with distinct outputs; LookupError when the task is unknown.
 
-    Runs the candidates in this process's main thread (the per-sample timer is SIGALRM).
+    Runs the candidates in this process's main thread (the per-sample timer is SIGPROF).
     """
     task_key = task_key_for(session, task_id, run_id)
     if task_key is None:

@@ -56,7 +56,7 @@ class TaskView:
 def task_view(session: Session, task_id: str, run_id: int | None = None, timeout: float = 1.0) -> TaskView:
     """The task's grids and its best solver's outputs on them; LookupError when the task is unknown.
 
-    Runs the solver in this process's main thread (the per-sample timer is SIGALRM).
+    Runs the solver in this process's main thread (the per-sample timer is SIGPROF).
     """
     task_key = task_key_for(session, task_id, run_id)
     if task_key is None:
@@ -70,7 +70,7 @@ def task_view(session: Session, task_id: str, run_id: int | None = None, timeout
 
 
 def solver_view(task: TaskPayload, solver: RankedSolver, timeout: float) -> TaskView:
-    """The solver run again on every demo and test input of the task (in this main thread: SIGALRM)."""
+    """The solver run again on every demo and test input of the task (in this main thread: SIGPROF)."""
     pairs = _pairs(task)
     runs = run_program(solver.program, [tuple(map(tuple, grid)) for grid in _inputs(task)], timeout)
     statuses = [_status(run, pair["output"]) for run, pair in zip(runs, pairs, strict=True)]

@@ -114,6 +114,9 @@ class Evaluation(Base):
     worker: Mapped[str | None] = mapped_column(String(200))
     # The per-sample limit it ran under: a timeout is a fact only for that limit or a shorter one.
     sample_timeout: Mapped[float | None]
+    # How that limit was counted: "cpu" (the candidate's process CPU time, sandbox.run.SAMPLE_TIMER) from
+    # revision 0005; NULL on older rows, timed by the wall clock, whose timeouts a busy machine could cause.
+    timer: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 

@@ -1,8 +1,10 @@
 """Running a candidate: each sample under a timer that really stops it, in a memory-capped process.
 
-The timer is SIGALRM in the process that runs the candidate, so this runs in a process's main
-thread: a sandbox child in the embedded default, a Celery prefork child when distributed. It starts
-when the sample starts, so a `timeout` is the candidate's own doing: never start-up or queueing. The
+The timer counts the CPU time of the process that runs the candidate (ITIMER_PROF, SIGPROF), so this runs
+in a process's main thread: a sandbox child in the embedded default, a Celery prefork child when
+distributed. It starts when the sample starts and counts only CPU the process spends, so a `timeout` is
+the candidate's own doing: never start-up, queueing, or other processes busy on the same cores (a wall
+clock there recorded correct solvers as timeouts under load, and stored timeouts are reused). The
 interrupt raises inside the candidate's Python frames; a candidate stuck in C code is the owner's
 to kill (the sandbox pool's deadline, which records `lost`; Celery's hard time limit). Memory is
 capped per process with RLIMIT_DATA, so an allocation past the cap fails in the candidate, not in
@@ -28,10 +30,13 @@ from batt_tasks.payloads import (
 from batt_tasks.sandbox.whitelist import Rejected, compile_solver
 
 MAX_ERROR_CHARS = 300
+# What the per-sample limit counts, as evaluations.timer records it: the process's CPU time.
+SAMPLE_TIMER = "cpu"
 # A candidate's status is the worst of its samples', worst last. `lost` (no answer: the pool killed the
 # process) outranks the verdicts a finished sample gets, ok, error and timeout (the last depends on the
-# machine's speed too), so a candidate that lost any sample is never stored as fully judged: it is one to
-# run again. `memory` and `rejected` outrank it: verdicts on the candidate itself that no rerun changes.
+# machine's speed too, though not its load), so a candidate that lost any sample is never stored as fully
+# judged: it is one to run again. `memory` and `rejected` outrank it: verdicts on the candidate itself that
+# no rerun changes.
 STATUS_RANK: dict[CandidateStatus, int] = {"ok": 0, "error": 1, "timeout": 2, "lost": 3, "memory": 4, "rejected": 5}
 
 
@@ -66,23 +71,24 @@ def _expire(signum: int, frame: Any) -> None:
 
 @contextmanager
 def timer_installed() -> Iterator[None]:
-    """SIGALRM raises SolverTimeout while this is open; the previous handler comes back after."""
-    previous = signal.signal(signal.SIGALRM, _expire)
+    """SIGPROF raises SolverTimeout while this is open; the previous handler comes back after."""
+    previous = signal.signal(signal.SIGPROF, _expire)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 @contextmanager
 def sample_timer(seconds: float) -> Iterator[None]:
-    """Raise SolverTimeout in this (main) thread once `seconds` have passed (inside timer_installed)."""
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    """Raise SolverTimeout in this (main) thread once this process has used `seconds` of CPU time
+    (inside timer_installed)."""
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 def run_program(program: str, inputs: Sequence[Grid], timeout: float) -> list[SampleRun]:
@@ -102,7 +108,7 @@ def run_sample(solver: Callable[[Grid], Any], grid: Grid, timeout: float) -> Sam
         with sample_timer(timeout):
             text = as_grid_text(solver(grid))
     except SolverTimeout:
-        return failed_sample("timeout", f"no result within {timeout:g} s", started)
+        return failed_sample("timeout", f"no result within {timeout:g} s of CPU time", started)
     except MemoryError:
         gc.collect()
         return failed_sample("memory", "exceeded the memory cap", started)

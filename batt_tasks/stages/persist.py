@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from batt_tasks.db.models import Evaluation, Run, Solver, StageTiming, TaskSearch, utc_now
 from batt_tasks.db.session import insert, session_scope
 from batt_tasks.payloads import LEGACY_PREDICTION, InlinedCandidate, ScoredBatch, TaskPayload
+from batt_tasks.sandbox.run import SAMPLE_TIMER
 
 if TYPE_CHECKING:
     from batt_tasks.stages.search import SearchRecord
@@ -23,7 +24,8 @@ def known_md5s(session: Session, task_key: str, md5s: Sequence[str], sample_time
     """Of `md5s`, those whose stored result on this task (these very grids) still holds for this run.
 
     A status is a fact about the candidate under the limit it ran with: a timeout holds for the same or a
-    shorter limit only, and `lost` (its sandbox was killed from outside) is no fact about the candidate at all.
+    shorter limit only, and only if that limit counted the candidate's CPU time (not a wall clock, which a busy
+    machine runs down); `lost` (its sandbox was killed from outside) is no fact about the candidate at all.
     """
     if not md5s:
         return set()
@@ -48,7 +50,11 @@ def _holds(sample_timeout: float) -> ColumnElement[bool]:
                 Evaluation.prediction.is_not(None),
                 Evaluation.prediction.not_like(f"{LEGACY_PREDICTION}%"),
             ),
-            and_(Evaluation.status == "timeout", Evaluation.sample_timeout >= sample_timeout),
+            and_(
+                Evaluation.status == "timeout",
+                Evaluation.timer == SAMPLE_TIMER,
+                Evaluation.sample_timeout >= sample_timeout,
+            ),
         ),
     )
 
@@ -92,6 +98,7 @@ def reuse_evaluations(
             "reused_from_run": old.run_id,
             "worker": old.worker,
             "sample_timeout": old.sample_timeout,
+            "timer": old.timer,
         }
         for md5, old in latest.items()
     ]
@@ -198,6 +205,7 @@ def _save_evaluations(session: Session, batch: ScoredBatch, worker: str | None) 
             "seconds": sum(s["seconds"] for s in c["samples"]),
             "worker": worker,
             "sample_timeout": batch["work"]["sample_timeout"],
+            "timer": SAMPLE_TIMER,
         }
     if not rows:
         return
@@ -217,6 +225,7 @@ def _save_evaluations(session: Session, batch: ScoredBatch, worker: str | None) 
             "worker",
             "origin",
             "sample_timeout",
+            "timer",
         )
     }
     upsert = statement.on_conflict_do_update(index_elements=["run_id", "task_key", "solver_md5"], set_=updated)

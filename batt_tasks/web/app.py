@@ -2,7 +2,7 @@
 
 Every page is a GET that reads the database; nothing on them writes. Task ids, origins and programs are
 outside text: the templates autoescape them. The task page runs candidates again (gallery.gallery) under the
-per-sample timer, a SIGALRM, so requests are served one at a time in the main thread (`serve`).
+per-sample timer, a SIGPROF, so requests are served one at a time in the main thread (`serve`).
 """
 
 import ipaddress
@@ -100,7 +100,7 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(app: Flask, host: str, port: int) -> None:
-    """Serve until Ctrl-C, one request at a time in this (main) thread: the candidates' timer is SIGALRM."""
+    """Serve until Ctrl-C, one request at a time in this (main) thread: the candidates' timer is SIGPROF."""
     from werkzeug.serving import make_server
 
     server = make_server(host, port, app, threaded=False)

