@@ -24,11 +24,13 @@ Trait = Callable[[Object], tuple[int, ...]]
 FEATURE_NAMES = (
     "BYCOLOUR", "BYPHASE2", "BYPHASE3", "BYENCLOSED", "BYBOXES", "BYSIZE", "BYSHAPE", "BYPALETTE", "BYMIRRORS",
     "BYLINES", "BYRAYS", "BYNEIGHBOURS", "BYCOUNTS", "BYRAYS8", "BYWINDOW", "BYHOLES", "BYEXTREME", "BYBORDER",
+    "BYREGION", "BYSIZERANK",
 )  # fmt: skip
 (
     BYCOLOUR, BYPHASE2, BYPHASE3, BYENCLOSED, BYBOXES, BYSIZE, BYSHAPE, BYPALETTE, BYMIRRORS,
     BYLINES, BYRAYS, BYNEIGHBOURS, BYCOUNTS, BYRAYS8, BYWINDOW, BYHOLES, BYEXTREME, BYBORDER,
-) = range(18)  # fmt: skip
+    BYREGION, BYSIZERANK,
+) = range(20)  # fmt: skip
 
 __all__ = [*FEATURE_NAMES, "cellrule", "rankedrule"]
 
@@ -115,6 +117,27 @@ def _extreme(grid: Grid) -> Descriptions:
     return _by_object(grid, True, False, lambda obj: (int(len(obj) == max(sizes)), int(len(obj) == min(sizes))))
 
 
+def _region(grid: Grid) -> Descriptions:
+    """Colour, and whether the cell's one-coloured region (the background's too) is the largest of that colour's
+    regions, and the smallest: the biggest or smallest area of background, say."""
+    regions = list(objects(grid, True, False, False))
+    sizes: dict[int, list[int]] = {}
+    for region in regions:
+        sizes.setdefault(next(iter(region))[0], []).append(len(region))
+    described: dict[tuple[int, int], Description] = {}
+    for region in regions:
+        colour = next(iter(region))[0]
+        value = (colour, int(len(region) == max(sizes[colour])), int(len(region) == min(sizes[colour])))
+        described.update((cell, value) for _, cell in region)
+    return _each(grid, lambda i, j: described[(i, j)])
+
+
+def _size_rank(grid: Grid) -> Descriptions:
+    """Colour, and where the size of the cell's object stands among the grid's object sizes, largest first (0)."""
+    sizes = sorted({len(obj) for obj in objects(grid, True, False, True)}, reverse=True)
+    return _by_object(grid, True, False, lambda obj: (sizes.index(len(obj)),))
+
+
 def _border(grid: Grid) -> Descriptions:
     """Colour, and whether the cell's object touches the grid's edge."""
     last_row, last_column = len(grid) - 1, len(grid[0]) - 1
@@ -184,7 +207,7 @@ FEATURES: tuple[Callable[[Grid], Descriptions], ...] = (
     _colour, lambda grid: _phase(grid, 2), lambda grid: _phase(grid, 3), _enclosed, _boxes, _size, _shape, _palette,
     _mirrored, _lines,
     lambda grid: _rays(grid, _FOUR), _neighbours, _counts, lambda grid: _rays(grid, _EIGHT), _window,
-    _holes, _extreme, _border,
+    _holes, _extreme, _border, _region, _size_rank,
 )  # fmt: skip
 
 

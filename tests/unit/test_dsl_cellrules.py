@@ -14,7 +14,9 @@ from batt_tasks.dsl.cellrules import (
     BYMIRRORS,
     BYPHASE2,
     BYRAYS,
+    BYREGION,
     BYSIZE,
+    BYSIZERANK,
     FEATURE_NAMES,
     FEATURES,
     OFF_GRID,
@@ -86,6 +88,15 @@ def test_object_features_holes_extremes_and_edge_contact() -> None:
     assert describe(scene, BYBORDER)[0][0] == (1, 1)
     assert describe(scene, BYBORDER)[5][5] == (2, 1)
     assert describe(scene, BYBORDER)[4][1] == (3, 0)
+    # The background's regions: the open area around everything is the largest, each hole is a smallest.
+    assert describe(scene, BYREGION)[3][0] == (0, 1, 0)
+    assert describe(scene, BYREGION)[1][1] == (0, 0, 1)
+    assert describe(scene, BYREGION)[5][5] == (2, 1, 1)  # the only region of its colour
+    # Object sizes 13, 2 and 1: the ring ranks first, the lone 2 last.
+    assert describe(scene, BYSIZERANK)[0][0] == (1, 0)
+    assert describe(scene, BYSIZERANK)[4][1] == (3, 1)
+    assert describe(scene, BYSIZERANK)[5][5] == (2, 2)
+    assert describe(scene, BYSIZERANK)[3][3] == (0,)
 
 
 def test_cellrule_paints_by_description_and_refuses_an_unknown_one() -> None:
