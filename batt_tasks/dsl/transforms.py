@@ -14,10 +14,11 @@ from .colour import background_of
 from .geometry import _bounds, hmirror, normalize, rot90, rot180, rot270, vmirror
 from .objects import objects, toindices
 from .sizing import hconcat, vconcat
-from .types import Colour, Grid, IntegerPair, Object
+from .types import Boolean, Colour, Grid, IntegerPair, Object
 
 __all__ = [
-    "cropcontent", "fall", "fillenclosed", "largestcrop", "mirror4", "oddcrop", "periodic", "restore", "smallestcrop",
+    "cropcontent", "fall", "fillenclosed", "largestcrop", "maskedpart", "mirror4", "oddcrop", "periodic", "restore",
+    "smallestcrop",
 ]  # fmt: skip
 
 
@@ -200,3 +201,9 @@ def periodic(grid: Grid, colour: Colour) -> Grid:
         if (tile := _tile(known, rows, columns, rows * columns)) is not None:
             return tuple(tuple(tile[(i % rows, j % columns)] for j in range(width)) for i in range(height))
     raise ValueError("no tile repeats over the grid")
+
+
+def maskedpart(grid: Grid, colour: Colour, tiled: Boolean) -> Grid:
+    """Return the box of the cells of colour as restore (tiled: periodic) repaints it: what the mask hides."""
+    cells = frozenset((i, j) for i, row in enumerate(grid) for j, v in enumerate(row) if v == colour)
+    return _crop(periodic(grid, colour) if tiled else restore(grid, colour), cells)

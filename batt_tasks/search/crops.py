@@ -1,10 +1,14 @@
-"""Crops learned from the demos: the subgrid under the one object with the most or fewest of something.
+"""Crops learned from the demos: the subgrid under the one object with the most or fewest of something, or
+what a mask hides.
 
 Each demo output must be exactly the subgrid under the object of the grid (by one of the four ways to
 cut a grid into objects) whose size, colour count, height or width is the largest (or smallest),
 and that object must stand alone at the extreme in every demo and test input: a tie is no choice.
 Failing those measures of one object, the traits of batt_tasks/dsl/picks.py, some of which compare it with
 the others (how many share its shape, its colours), are tried the same way.
+
+A mask is the cells of one colour, present in every demo and test input: the output is the mask's box as
+the picture's symmetries repaint it, or as the smallest tile repeating over the rest does (`maskedpart`).
 """
 
 from collections.abc import Callable, Sequence
@@ -14,6 +18,7 @@ from batt_tasks.dsl.logic import size
 from batt_tasks.dsl.objects import objects
 from batt_tasks.dsl.picks import TRAIT_NAMES, pickcrop
 from batt_tasks.dsl.sizing import height, subgrid, width
+from batt_tasks.dsl.transforms import maskedpart
 from batt_tasks.dsl.types import Grid, Object
 from batt_tasks.search.enumeration import BOOLEANS
 
@@ -59,3 +64,33 @@ def _crop(grid: Grid, univalued: bool, diagonal: bool, measure: str, extreme: st
     values = [MEASURES[measure](obj) for obj in found]
     best = max(values) if extreme == "argmax" else min(values)
     return subgrid(found[values.index(best)], grid) if values.count(best) == 1 else None
+
+
+def learned_masks(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[str]:
+    """The first maskedpart expression that reproduces every demo and gives a grid on every test input."""
+    if any(len(o) * len(o[0]) >= len(i) * len(i[0]) for i, o in pairs):
+        return []
+    inputs = [grid for grid, _ in pairs]
+    colours = sorted(set.intersection(*({v for row in grid for v in row} for grid in (*inputs, *tests))))
+    # Cheap first: the mask's box must have each demo output's shape.
+    colours = [colour for colour in colours if all(_box_shape(i, colour) == (len(o), len(o[0])) for i, o in pairs)]
+    for tiled in (False, True):
+        for colour in colours:
+            if all(_unmasked(i, colour, tiled) == o for i, o in pairs) and all(
+                _unmasked(i, colour, tiled) for i in tests
+            ):
+                return [f"maskedpart(I, {colour}, {BOOLEANS[tiled]})"]
+    return []
+
+
+def _box_shape(grid: Grid, colour: int) -> tuple[int, int]:
+    rows = [i for i, row in enumerate(grid) if colour in row]
+    columns = [j for j in range(len(grid[0])) if any(row[j] == colour for row in grid)]
+    return (rows[-1] - rows[0] + 1, columns[-1] - columns[0] + 1)
+
+
+def _unmasked(grid: Grid, colour: int, tiled: bool) -> Grid | None:
+    try:
+        return maskedpart(grid, colour, tiled)
+    except ValueError:
+        return None

@@ -14,6 +14,7 @@ from batt_tasks.dsl.transforms import (
     fall,
     fillenclosed,
     largestcrop,
+    maskedpart,
     mirror4,
     oddcrop,
     periodic,
@@ -97,6 +98,15 @@ def test_periodic_repaints_a_mask_from_the_smallest_repeating_tile() -> None:
         periodic(whole, 0)  # nothing masked
     with pytest.raises(ValueError):
         periodic(((1, 2), (3, 0)), 0)  # no smaller tile repeats: the mask could be anything
+
+
+def test_maskedpart_is_what_the_mask_hides() -> None:
+    masked = ((1, 2, 2, 1), (3, 9, 9, 3), (3, 4, 9, 3), (1, 2, 2, 1))
+    assert maskedpart(masked, 9, False) == ((4, 4), (4, 4))
+    tiled = ((1, 2, 3, 1, 2, 3), (4, 0, 0, 4, 5, 6), (1, 2, 3, 1, 2, 3))
+    assert maskedpart(tiled, 0, True) == ((5, 6),)
+    with pytest.raises(ValueError):
+        maskedpart(masked, 7, False)  # no cell of that colour
 
 
 def test_mirror4() -> None:

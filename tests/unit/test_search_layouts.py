@@ -7,7 +7,7 @@ from batt_tasks.dsl.layouts import FLIPH, FLIPV, arrange, cellblocks, kronecker
 from batt_tasks.dsl.partitions import shrinkblocks, stackparts
 from batt_tasks.dsl.types import Grid
 from batt_tasks.sandbox.whitelist import compile_solver
-from batt_tasks.search.crops import learned_crops
+from batt_tasks.search.crops import learned_crops, learned_masks
 from batt_tasks.search.enumeration import program_source
 from batt_tasks.search.layouts import learned_layouts
 from batt_tasks.search.panels import learned_overlays, learned_shrinks
@@ -163,3 +163,17 @@ def test_shrinkblocks_takes_the_rarest_colour_and_refuses_an_uneven_cut() -> Non
     assert shrinkblocks(grid, (1, 2), True) == ((3, 2),)
     with pytest.raises(ValueError):
         shrinkblocks(grid, (1, 3), False)
+
+
+def test_learns_to_answer_what_a_mask_hides_from_the_pictures_symmetry() -> None:
+    whole = ((1, 2, 2, 1), (3, 4, 4, 3), (3, 4, 4, 3), (1, 2, 2, 1))
+    demos = [
+        (((1, 2, 2, 1), (3, 9, 9, 3), (3, 4, 4, 3), (1, 2, 2, 1)), ((4, 4),)),
+        (((9, 9, 2, 1), (3, 4, 4, 3), (3, 4, 4, 3), (1, 2, 2, 1)), ((1, 2),)),
+    ]
+    test = ((1, 2, 2, 1), (3, 4, 4, 3), (9, 4, 4, 3), (9, 2, 2, 1))
+    [expression] = learned_masks(demos, [test])
+    assert expression == "maskedpart(I, 9, F)"
+    solver = compile_solver(program_source(expression))
+    assert solver(test) == ((whole[2][0],), (whole[3][0],))
+    assert learned_masks(demos, [whole]) == []  # a test input with no mask has no answer
