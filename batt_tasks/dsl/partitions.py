@@ -7,7 +7,8 @@ cell is "set" when it is not the background: black where the grid has any, else 
 combinations give 1 where the rule holds and 0 elsewhere: the enumerator's colour mapping turns
 those into the task's colours. `stackparts` lays panels of a given shape (cut evenly where no separator
 lines cut them so) on one another, the colours by a precedence the search learns (search/panels.py);
-`shrinkblocks` gives one cell per block of an even cut.
+`shrinkblocks` gives one cell per block of an even cut; `blockrule` paints each block of an even cut in the
+colour a table (learned by the search) gives its contents.
 """
 
 from collections import Counter
@@ -19,6 +20,7 @@ from .types import Boolean, Grid, IntegerPair, Tuple
 
 __all__ = [
     "blockcolours",
+    "blockrule",
     "bothparts",
     "eitherpart",
     "neitherpart",
@@ -190,6 +192,32 @@ def shrinkblocks(grid: Grid, blocks: IntegerPair, rarest: Boolean) -> Grid:
             line.append(_rarest(counts) if rarest else _commonest(counts, background))
         out.append(tuple(line))
     return tuple(out)
+
+
+def _blocks(grid: Grid, size: IntegerPair) -> list[tuple[int, int, Grid]]:
+    """(top, left, contents) of each block of the grid cut evenly into blocks of size; ValueError if it does not cut."""
+    height, width = len(grid), len(grid[0])
+    tall, wide = size
+    if tall < 1 or wide < 1 or height % tall or width % wide:
+        raise ValueError("the grid does not cut evenly into blocks of that size")
+    return [
+        (i, j, tuple(row[j : j + wide] for row in grid[i : i + tall]))
+        for i in range(0, height, tall)
+        for j in range(0, width, wide)
+    ]
+
+
+def blockrule(grid: Grid, size: IntegerPair, table: Tuple) -> Grid:
+    """Return the grid cut evenly into blocks of size, each painted in the colour the table's (contents, colour)
+    pairs give its contents; a block the table does not know is an error, not a guess."""
+    lookup = dict(table)
+    painted: dict[tuple[int, int], int] = {}
+    for top, left, contents in _blocks(grid, size):
+        if contents not in lookup:
+            raise ValueError("a block the rule has no colour for")
+        painted[(top, left)] = lookup[contents]
+    tall, wide = size
+    return tuple(tuple(painted[(i - i % tall, j - j % wide)] for j in range(len(grid[0]))) for i in range(len(grid)))
 
 
 def _commonest(counts: Counter[int], background: int) -> int:

@@ -10,16 +10,21 @@ input: a test cell whose colours the demos never ranked would be a guess, so the
 `shrinkblocks`: each output cell is one block of the input cut evenly (into as many blocks as a constant output
 shape has cells, else into blocks of a constant size), its most common colour besides the background or its
 rarest colour. Ties are no answer, and the rule must give a grid on every test input.
+
+`blockrule`: the input cut evenly into blocks of one size (2 to MAX_BLOCK_CELLS cells), each output block one
+colour, looked up by the input block's contents in a table the demos give; the smallest size whose table is
+consistent and knows every test block is the rule.
 """
 
 from collections.abc import Callable, Sequence
 
 from batt_tasks.dsl.colour import background_of
-from batt_tasks.dsl.partitions import _panels, shrinkblocks, stackparts
+from batt_tasks.dsl.partitions import _blocks, _panels, shrinkblocks, stackparts
 from batt_tasks.dsl.types import Grid, IntegerPair
 from batt_tasks.search.enumeration import BOOLEANS
 
 MAX_PANELS = 9
+MAX_BLOCK_CELLS = 25
 # (a, b): a comes first where a panel sets a and another sets b.
 Precedence = set[tuple[int, int]]
 
@@ -61,6 +66,42 @@ def learned_shrinks(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -
             ):
                 return [f"shrinkblocks(I, {text}, {BOOLEANS[rarest]})"]
     return []
+
+
+def learned_block_rules(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[str]:
+    """The blockrule expression of the smallest block size that reproduces every demo and knows every test block."""
+    if any((len(i), len(i[0])) != (len(o), len(o[0])) for i, o in pairs):
+        return []
+    sizes = sorted(
+        ((tall, wide) for tall in range(1, 6) for wide in range(1, 6) if 2 <= tall * wide <= MAX_BLOCK_CELLS),
+        key=lambda size: (size[0] * size[1], size),
+    )
+    for size in sizes:
+        table = _block_table(pairs, size)
+        if table is not None and all(_knows(table, grid, size) for grid in tests):
+            return [f"blockrule(I, {size!r}, {tuple(sorted(table.items()))!r})"]
+    return []
+
+
+def _block_table(pairs: Sequence[tuple[Grid, Grid]], size: IntegerPair) -> dict[Grid, int] | None:
+    """Each input block's contents -> the one colour of its output block, if the demos agree on every one."""
+    table: dict[Grid, int] = {}
+    try:
+        for grid_in, grid_out in pairs:
+            for (_, _, contents), (_, _, painted) in zip(_blocks(grid_in, size), _blocks(grid_out, size), strict=True):
+                colours = {colour for row in painted for colour in row}
+                if len(colours) != 1 or table.setdefault(contents, colours.pop()) != painted[0][0]:
+                    return None
+    except ValueError:
+        return None
+    return table
+
+
+def _knows(table: dict[Grid, int], grid: Grid, size: IntegerPair) -> bool:
+    try:
+        return all(contents in table for _, _, contents in _blocks(grid, size))
+    except ValueError:
+        return False
 
 
 def _block_size(grid_in: Grid, grid_out: Grid) -> IntegerPair | None:

@@ -30,7 +30,7 @@ from batt_tasks.search.crops import learned_crops, learned_masks
 from batt_tasks.search.enumeration import Enumerator, program_source
 from batt_tasks.search.layouts import learned_layouts
 from batt_tasks.search.mutate import demo_colours, mutate, neighbours, prepared_seeds
-from batt_tasks.search.panels import learned_overlays, learned_shrinks
+from batt_tasks.search.panels import learned_block_rules, learned_overlays, learned_shrinks
 from batt_tasks.search.views import learned_view_rules
 from batt_tasks.solvers import seed_sources
 
@@ -123,6 +123,7 @@ def search_task(task: ArcTask, options: SearchOptions, stop: Stop | None = None)
         crops = learned_crops(task.train, tests) or learned_masks(task.train, tests)
         chosen.solvers += [_record(crop, "crop") for crop in crops]
         panels = learned_overlays(task.train, tests) + learned_shrinks(task.train, tests)
+        panels += learned_block_rules(task.train, tests)
         chosen.solvers += [_record(expression, "panels") for expression in panels]
         if not chosen.solvers:
             chosen.solvers += [_record(rule, "viewrule") for rule in learned_view_rules(task.train, tests, deadline)]

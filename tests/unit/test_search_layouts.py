@@ -4,13 +4,13 @@ tests allow."""
 import pytest
 
 from batt_tasks.dsl.layouts import FLIPH, FLIPV, arrange, cellblocks, kronecker
-from batt_tasks.dsl.partitions import shrinkblocks, stackparts
+from batt_tasks.dsl.partitions import blockrule, shrinkblocks, stackparts
 from batt_tasks.dsl.types import Grid
 from batt_tasks.sandbox.whitelist import compile_solver
 from batt_tasks.search.crops import learned_crops, learned_masks
 from batt_tasks.search.enumeration import program_source
 from batt_tasks.search.layouts import learned_layouts
-from batt_tasks.search.panels import learned_overlays, learned_shrinks
+from batt_tasks.search.panels import learned_block_rules, learned_overlays, learned_shrinks
 
 INPUTS: list[Grid] = [((1, 0), (1, 1)), ((0, 2), (2, 2)), ((3, 3), (0, 0))]
 TEST: Grid = ((0, 5), (5, 0))
@@ -177,3 +177,20 @@ def test_learns_to_answer_what_a_mask_hides_from_the_pictures_symmetry() -> None
     solver = compile_solver(program_source(expression))
     assert solver(test) == ((whole[2][0],), (whole[3][0],))
     assert learned_masks(demos, [whole]) == []  # a test input with no mask has no answer
+
+
+def test_learns_a_colour_per_block_pattern_and_refuses_an_unseen_block() -> None:
+    # Each 1x2 block: two set cells become 4, one becomes 2, none stays 0.
+    demos = [
+        (((5, 5, 5, 0), (0, 0, 0, 5)), ((4, 4, 2, 2), (0, 0, 2, 2))),
+        (((0, 5, 5, 5), (5, 5, 0, 0)), ((2, 2, 4, 4), (4, 4, 0, 0))),
+    ]
+    test = ((5, 0, 0, 0), (5, 5, 0, 5))
+    [expression] = learned_block_rules(demos, [test])
+    assert expression.startswith("blockrule(I, (1, 2), ")
+    solver = compile_solver(program_source(expression))
+    assert [solver(grid_in) for grid_in, _ in demos] == [grid_out for _, grid_out in demos]
+    assert solver(test) == ((2, 2, 0, 0), (4, 4, 2, 2))
+    assert learned_block_rules(demos, [((5, 7, 0, 0), (0, 0, 0, 0))]) == []  # (5, 7) was never shown
+    with pytest.raises(ValueError):
+        blockrule(((5, 5, 5),), (1, 2), ())  # 3 columns do not cut into blocks 2 wide
