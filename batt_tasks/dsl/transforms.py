@@ -204,6 +204,9 @@ def periodic(grid: Grid, colour: Colour) -> Grid:
 
 
 def maskedpart(grid: Grid, colour: Colour, tiled: Boolean) -> Grid:
-    """Return the box of the cells of colour as restore (tiled: periodic) repaints it: what the mask hides."""
+    """Return what the mask of colour hides: its box as restore (tiled: periodic) repaints it, every cell of it."""
     cells = frozenset((i, j) for i, row in enumerate(grid) for j, v in enumerate(row) if v == colour)
-    return _crop(periodic(grid, colour) if tiled else restore(grid, colour), cells)
+    hidden = _crop(periodic(grid, colour) if tiled else restore(grid, colour), cells)
+    if any(colour in row for row in hidden):
+        raise ValueError("part of the mask has no image to repaint it from")
+    return hidden

@@ -107,6 +107,8 @@ def test_maskedpart_is_what_the_mask_hides() -> None:
     assert maskedpart(tiled, 0, True) == ((5, 6),)
     with pytest.raises(ValueError):
         maskedpart(masked, 7, False)  # no cell of that colour
+    with pytest.raises(ValueError):
+        maskedpart(((1, 2, 2, 1), (3, 9, 9, 3), (3, 9, 9, 3), (1, 2, 2, 1)), 9, False)  # no image of the centre
 
 
 def test_mirror4() -> None:
