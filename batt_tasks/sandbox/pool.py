@@ -34,6 +34,9 @@ from batt_tasks.payloads import CandidateStatus, SampleRun
 # timers stop every candidate that runs Python, so this only ends one stuck in C, and it must not end
 # one that a loaded machine merely slowed down.
 GRACE_SECONDS = 5.0
+# The timers count CPU time, and a child on cores shared with other work gets a fraction of one: its
+# wall-clock deadline allows this many times its samples' limits (a third of a core each) before the grace.
+LOAD_ALLOWANCE = 3
 # Programs sent to a child in one message; it answers each as soon as it is done, so the parent's
 # deadline still applies to one program at a time.
 CHUNK = 16
@@ -126,7 +129,7 @@ class SandboxPool:
     def run_programs(self, programs: Sequence[str], inputs: Sequence[Grid]) -> list[list[SampleRun]]:
         """Each program's runs on the inputs, in the order given."""
         self._inputs_generation += 1  # children re-receive inputs once per call, not per program
-        seconds = self.timeout * len(inputs) + GRACE_SECONDS
+        seconds = self.timeout * len(inputs) * LOAD_ALLOWANCE + GRACE_SECONDS
         run = _Run(programs, inputs, seconds, deque(range(len(programs))))
         share = max(1, min(CHUNK, len(programs) // len(self._children)))
         while run.pending or any(child.jobs for child in self._children):
