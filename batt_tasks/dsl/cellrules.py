@@ -24,13 +24,13 @@ Trait = Callable[[Object], tuple[int, ...]]
 FEATURE_NAMES = (
     "BYCOLOUR", "BYPHASE2", "BYPHASE3", "BYENCLOSED", "BYBOXES", "BYSIZE", "BYSHAPE", "BYPALETTE", "BYMIRRORS",
     "BYLINES", "BYRAYS", "BYNEIGHBOURS", "BYCOUNTS", "BYRAYS8", "BYWINDOW", "BYHOLES", "BYEXTREME", "BYBORDER",
-    "BYREGION", "BYSIZERANK",
+    "BYREGION", "BYSIZERANK", "BYTWINS",
 )  # fmt: skip
 (
     BYCOLOUR, BYPHASE2, BYPHASE3, BYENCLOSED, BYBOXES, BYSIZE, BYSHAPE, BYPALETTE, BYMIRRORS,
     BYLINES, BYRAYS, BYNEIGHBOURS, BYCOUNTS, BYRAYS8, BYWINDOW, BYHOLES, BYEXTREME, BYBORDER,
-    BYREGION, BYSIZERANK,
-) = range(20)  # fmt: skip
+    BYREGION, BYSIZERANK, BYTWINS,
+) = range(21)  # fmt: skip
 
 __all__ = [*FEATURE_NAMES, "cellrule", "rankedrule"]
 
@@ -138,6 +138,12 @@ def _size_rank(grid: Grid) -> Descriptions:
     return _by_object(grid, True, False, lambda obj: (sizes.index(len(obj)),))
 
 
+def _twins(grid: Grid) -> Descriptions:
+    """Colour, and whether another object (one colour, corners joining) has its shape: the odd one out has none."""
+    shapes = Counter(normalize(toindices(obj)) for obj in objects(grid, True, True, True))
+    return _by_object(grid, True, True, lambda obj: (int(shapes[normalize(toindices(obj))] > 1),))
+
+
 def _border(grid: Grid) -> Descriptions:
     """Colour, and whether the cell's object touches the grid's edge."""
     last_row, last_column = len(grid) - 1, len(grid[0]) - 1
@@ -207,7 +213,7 @@ FEATURES: tuple[Callable[[Grid], Descriptions], ...] = (
     _colour, lambda grid: _phase(grid, 2), lambda grid: _phase(grid, 3), _enclosed, _boxes, _size, _shape, _palette,
     _mirrored, _lines,
     lambda grid: _rays(grid, _FOUR), _neighbours, _counts, lambda grid: _rays(grid, _EIGHT), _window,
-    _holes, _extreme, _border, _region, _size_rank,
+    _holes, _extreme, _border, _region, _size_rank, _twins,
 )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from batt_tasks.dsl.cellrules import (
     BYREGION,
     BYSIZE,
     BYSIZERANK,
+    BYTWINS,
     FEATURE_NAMES,
     FEATURES,
     OFF_GRID,
@@ -97,6 +98,13 @@ def test_object_features_holes_extremes_and_edge_contact() -> None:
     assert describe(scene, BYSIZERANK)[4][1] == (3, 1)
     assert describe(scene, BYSIZERANK)[5][5] == (2, 2)
     assert describe(scene, BYSIZERANK)[3][3] == (0,)
+    # Two lone cells share a shape; the ring and the domino have none like theirs.
+    assert describe(((5, 0, 5, 0), (0, 0, 0, 0), (5, 5, 0, 0)), BYTWINS) == [
+        [(5, 1), (0,), (5, 1), (0,)],
+        [(0,), (0,), (0,), (0,)],
+        [(5, 0), (5, 0), (0,), (0,)],
+    ]
+    assert describe(scene, BYTWINS)[0][0] == (1, 0)
 
 
 def test_cellrule_paints_by_description_and_refuses_an_unknown_one() -> None:
