@@ -18,7 +18,7 @@ from .types import Boolean, Colour, Grid, IntegerPair, Object
 
 __all__ = [
     "cropcontent", "fall", "fillenclosed", "largestcrop", "maskedpart", "mirror4", "oddcrop", "periodic", "restore",
-    "smallestcrop",
+    "slide", "smallestcrop",
 ]  # fmt: skip
 
 
@@ -84,6 +84,25 @@ def fall(grid: Grid, direction: IntegerPair) -> Grid:
     """Return the grid with every non-background cell slid as far as it goes in a unit direction."""
     there, back = _TOWARDS_DOWN[direction]
     return back(_fall_down(there(grid)))
+
+
+def _slide_down(grid: Grid, univalued: bool) -> Grid:
+    """Each object moved down as far as it goes, the lowest first, so that each comes to rest on those below it."""
+    height, width = len(grid), len(grid[0])
+    taken: dict[tuple[int, int], int] = {}
+    for obj in sorted(objects(grid, univalued, False, True), key=lambda obj: -max(i for _, (i, _) in obj)):
+        drop = 0
+        while all(i + drop + 1 < height and (i + drop + 1, j) not in taken for _, (i, j) in obj):
+            drop += 1
+        taken.update(((i + drop, j), v) for v, (i, j) in obj)
+    background = background_of(grid)
+    return tuple(tuple(taken.get((i, j), background) for j in range(width)) for i in range(height))
+
+
+def slide(grid: Grid, direction: IntegerPair, univalued: Boolean) -> Grid:
+    """Return the grid with every object (univalued: of one colour) slid whole in a unit direction until it rests."""
+    there, back = _TOWARDS_DOWN[direction]
+    return back(_slide_down(there(grid), univalued))
 
 
 def fillenclosed(grid: Grid, colour: Colour) -> Grid:

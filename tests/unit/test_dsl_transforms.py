@@ -19,6 +19,7 @@ from batt_tasks.dsl.transforms import (
     oddcrop,
     periodic,
     restore,
+    slide,
     smallestcrop,
 )
 from batt_tasks.dsl.types import Grid
@@ -98,6 +99,17 @@ def test_periodic_repaints_a_mask_from_the_smallest_repeating_tile() -> None:
         periodic(whole, 0)  # nothing masked
     with pytest.raises(ValueError):
         periodic(((1, 2), (3, 0)), 0)  # no smaller tile repeats: the mask could be anything
+
+
+def test_slide_moves_whole_objects_until_they_rest_on_the_edge_or_each_other() -> None:
+    # A 2x1 bar over a lone cell in one column, a 1-cell gap between: the cell lands, the bar rests on it.
+    grid = ((3, 0), (3, 0), (0, 0), (4, 0), (0, 0))
+    assert slide(grid, (1, 0), True) == ((0, 0), (0, 0), (3, 0), (3, 0), (4, 0))
+    # An L of two colours: one object when several colours make one, two when each colour is its own.
+    bent = ((0, 0, 0), (5, 6, 0), (0, 0, 0))
+    assert slide(bent, (0, 1), False) == ((0, 0, 0), (0, 5, 6), (0, 0, 0))
+    assert slide(((5, 0, 6),), (0, -1), True) == ((5, 6, 0),)
+    assert slide(((0, 0), (2, 2)), (-1, 0), True) == ((2, 2), (0, 0))
 
 
 def test_maskedpart_is_what_the_mask_hides() -> None:
