@@ -1,5 +1,6 @@
 """Drawings made from the grid's own cells: lines between two cells of one colour or out to the border, the
-ring of cells around each object, each object's bounding box.
+background between any two cells, the ring of cells around each object, each object's bounding box and the
+ring just outside it.
 
 The lines take the directions to draw in as a tuple of unit steps, (0, 1) along rows, (1, 0) along columns,
 (1, 1) and (1, -1) along the diagonals; where two lines cross, the one drawn first stays. Every drawing covers
@@ -14,7 +15,7 @@ from .geometry import _bounds
 from .objects import objects
 from .types import Boolean, Colour, Grid, Tuple
 
-__all__ = ["boxes", "bridges", "halo", "rays"]
+__all__ = ["boxes", "bridges", "gaps", "halo", "rays", "rings"]
 
 _SIDES = ((0, 1), (1, 0), (0, -1), (-1, 0))
 _CORNERS = ((1, 1), (1, -1), (-1, 1), (-1, -1))
@@ -107,4 +108,33 @@ def boxes(grid: Grid, colour: Colour, diagonal: Boolean) -> Grid:
     for obj in objects(grid, True, diagonal, True):
         top, left, bottom, right = _bounds(obj)
         cells.update((i, j) for i in range(top, bottom + 1) for j in range(left, right + 1))
+    return _painted(grid, cells, colour)
+
+
+def gaps(grid: Grid, colour: Colour) -> Grid:
+    """Return the grid with the background between any two other cells along a row or a column painted in colour."""
+    background = background_of(grid)
+    height, width = len(grid), len(grid[0])
+    cells: set[tuple[int, int]] = set()
+    for step in ((0, 1), (1, 0)):
+        for i, row in enumerate(grid):
+            for j, v in enumerate(row):
+                if v == background:
+                    continue
+                path = list(_path(grid, background, i, j, step))
+                end = (i + step[0] * (len(path) + 1), j + step[1] * (len(path) + 1))
+                if path and 0 <= end[0] < height and 0 <= end[1] < width:
+                    cells.update(path)
+    return _painted(grid, cells, colour)
+
+
+def rings(grid: Grid, colour: Colour) -> Grid:
+    """Return the grid with the background on the ring just outside each one-coloured object's bounding box (corners
+    joining its cells) painted in colour."""
+    cells: set[tuple[int, int]] = set()
+    for obj in objects(grid, True, True, True):
+        top, left, bottom, right = _bounds(obj)
+        top, left, bottom, right = top - 1, left - 1, bottom + 1, right + 1
+        cells.update((i, j) for i in range(top, bottom + 1) for j in (left, right))
+        cells.update((i, j) for j in range(left, right + 1) for i in (top, bottom))
     return _painted(grid, cells, colour)

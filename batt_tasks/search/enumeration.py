@@ -44,7 +44,7 @@ HIGHER_ORDER: dict[str, tuple[frozenset[str], ...]] = {
 EXCLUDED = frozenset({
     "product", "identity", "totuple", "initset", "first", "last", "dedupe", "cellrule", "rankedrule", "arrange",
     "kronecker", "pickcrop", "stackparts", "shrinkblocks", "blockrule", "bridges", "rays", "halo", "boxes",
-    "maskedpart",
+    "maskedpart", "gaps", "rings",
 })  # fmt: skip
 SMALL_INTEGERS = (0, 1, 2, 3)
 UNIT_PAIRS = ((0, 1), (1, 0), (1, 1), (0, -1), (-1, 0))

@@ -2,8 +2,9 @@
 
 A cell rule (batt_tasks/search/cellrules.py) colours each cell from what it sees in the input. Some tasks
 first draw something, then colour it: the background no path joins to the border, lines between two cells of
-one colour or out from every cell, the ring of cells around each object or its bounding box
-(batt_tasks/dsl/drawings.py); what is marked rather than drawn is marked in a colour no input uses.
+one colour or out from every cell, the ring of cells around each object, its bounding box or the ring outside
+that box, the background between any two cells (batt_tasks/dsl/drawings.py); what is marked rather than drawn
+is marked in a colour no input uses.
 Each view, simplest first, stands in for the input in the same learners, cellrule then rankedrule, and the
 first view with a rule gives it: `cellrule(rays(I, ((0, 1),)), BYRAYS8, ...)`. A view that gives the same
 grids as the input or an earlier view, on every demo and test input, is skipped.
@@ -13,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from batt_tasks.dsl.drawings import boxes, bridges, halo, rays
+from batt_tasks.dsl.drawings import boxes, bridges, gaps, halo, rays, rings
 from batt_tasks.dsl.transforms import fillenclosed
 from batt_tasks.dsl.types import Grid
 from batt_tasks.search.cellrules import learned_ranked_rules, learned_rules
@@ -47,6 +48,9 @@ def views(inputs: Sequence[Grid]) -> list[View]:
                 (f"{name}(I, {marker}, {BOOLEANS[diagonal]})", partial(mark, colour=marker, diagonal=diagonal))
                 for diagonal in (False, True)
             ]
+        found += [
+            (f"{name}(I, {marker})", partial(mark, colour=marker)) for name, mark in (("gaps", gaps), ("rings", rings))
+        ]
     return found
 
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from batt_tasks.dsl.drawings import boxes, bridges, halo, rays
+from batt_tasks.dsl.drawings import boxes, bridges, gaps, halo, rays, rings
 from batt_tasks.dsl.types import Grid
 
 # Two 3s facing along a row, two 2s along a column, a lone 4.
@@ -57,6 +57,17 @@ def test_boxes_fill_the_background_inside_each_objects_bounding_box() -> None:
     grid = ((2, 0, 0, 0), (2, 2, 0, 4), (0, 0, 4, 0))
     assert boxes(grid, 5, False) == ((2, 5, 0, 0), (2, 2, 0, 4), (0, 0, 4, 0))
     assert boxes(grid, 5, True) == ((2, 5, 0, 0), (2, 2, 5, 4), (0, 0, 4, 5))
+
+
+def test_gaps_mark_the_background_between_any_two_cells_along_rows_and_columns() -> None:
+    assert gaps(((1, 0, 0, 2, 0),), 7) == ((1, 7, 7, 2, 0),)
+    assert gaps(((3,), (0,), (3,), (0,)), 7) == ((3,), (7,), (3,), (0,))
+
+
+def test_rings_mark_the_background_just_outside_each_objects_box() -> None:
+    grid = ((0, 0, 0, 0), (0, 4, 4, 0), (0, 0, 0, 0))
+    assert rings(grid, 8) == ((8, 8, 8, 8), (8, 4, 4, 8), (8, 8, 8, 8))
+    assert rings(((4, 0, 0),), 8) == ((4, 8, 0),)  # the ring's parts off the grid are dropped
 
 
 def test_directions_must_be_unit_steps() -> None:

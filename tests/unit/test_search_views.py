@@ -26,7 +26,8 @@ def test_the_first_view_with_a_rule_gives_a_checked_program() -> None:
 def test_marks_are_in_a_colour_no_input_uses_and_need_one() -> None:
     texts = [text for text, _ in views([((0, 1, 2),), ((3, 0, 4),)])]
     assert texts[0] == "fillenclosed(I, 5)"
-    assert texts[-4:] == ["halo(I, 5, F)", "halo(I, 5, T)", "boxes(I, 5, F)", "boxes(I, 5, T)"]
+    marks = ["halo(I, 5, F)", "halo(I, 5, T)", "boxes(I, 5, F)", "boxes(I, 5, T)", "gaps(I, 5)", "rings(I, 5)"]
+    assert texts[-6:] == marks
     every_colour = [text for text, _ in views([(tuple(range(10)),)])]
     assert every_colour and all(text.startswith(("bridges", "rays")) for text in every_colour)
 
