@@ -1,4 +1,5 @@
-"""Picking one object by what sets it apart: the subgrid under the object alone at the top (or bottom) of a trait.
+"""Picking one object by what sets it apart: the subgrid under the object alone at the top (or bottom) of a
+trait, or its colour.
 
 A trait may look at the other objects too (how many share its shape, or its colours), which a measure of one
 object cannot. `pickcrop` errs on a tie: when two objects that look different share the extreme there is no
@@ -9,6 +10,7 @@ search learns which cut, trait and end (batt_tasks/search/crops.py); here they a
 from collections import Counter
 from collections.abc import Callable
 
+from .colour import mostcolor
 from .geometry import _bounds, normalize
 from .objects import objects, toindices
 from .sizing import subgrid
@@ -23,7 +25,7 @@ TRAIT_NAMES = (
     PICKCELLS, PICKCOLOURS, PICKHEIGHT, PICKWIDTH, PICKAREA, PICKGAPS, PICKSYMMETRY, PICKTWINS, PICKKIN, PICKSPECKS,
 ) = range(10)  # fmt: skip
 
-__all__ = [*TRAIT_NAMES, "pickcrop"]
+__all__ = [*TRAIT_NAMES, "pickcolour", "pickcrop"]
 
 # (the object, every object of the cut) -> the trait's value
 Trait = Callable[[Object, list[Object]], int]
@@ -67,15 +69,29 @@ TRAITS: tuple[Trait, ...] = (
 )
 
 
-def pickcrop(grid: Grid, univalued: Boolean, diagonal: Boolean, trait: Integer, most: Boolean) -> Grid:
-    """Return the subgrid under the one object (of the cut univalued/diagonal, background left out) with the
-    most (or fewest) of the trait; ValueError on a tie or with fewer than two objects."""
+def _extremes(grid: Grid, univalued: Boolean, diagonal: Boolean, trait: Integer, most: Boolean) -> list[Object]:
+    """The objects (of the cut, background left out) with the most (or fewest) of the trait."""
     every = sorted(objects(grid, univalued, diagonal, True), key=lambda obj: sorted(toindices(obj)))
     if len(every) < 2:
         raise ValueError("no choice among fewer than two objects")
     values = [TRAITS[trait](obj, every) for obj in every]
     best = max(values) if most else min(values)
-    crops = {subgrid(obj, grid) for obj, value in zip(every, values, strict=True) if value == best}
+    return [obj for obj, value in zip(every, values, strict=True) if value == best]
+
+
+def pickcrop(grid: Grid, univalued: Boolean, diagonal: Boolean, trait: Integer, most: Boolean) -> Grid:
+    """Return the subgrid under the one object (of the cut univalued/diagonal, background left out) with the
+    most (or fewest) of the trait; ValueError on a tie or with fewer than two objects."""
+    crops = {subgrid(obj, grid) for obj in _extremes(grid, univalued, diagonal, trait, most)}
     if len(crops) != 1:  # objects tied at the extreme are no choice, unless they look the same
         raise ValueError("two different objects share the extreme")
     return crops.pop()
+
+
+def pickcolour(grid: Grid, univalued: Boolean, diagonal: Boolean, trait: Integer, most: Boolean) -> Integer:
+    """Return the commonest colour of the object with the most (or fewest) of the trait, as `pickcrop` picks it;
+    ValueError when objects tied at the extreme differ in it."""
+    colours = {mostcolor(obj) for obj in _extremes(grid, univalued, diagonal, trait, most)}
+    if len(colours) != 1:
+        raise ValueError("objects of different colours share the extreme")
+    return colours.pop()

@@ -1,5 +1,5 @@
 """Crops learned from the demos: the subgrid under the one object with the most or fewest of something, or
-what a mask hides.
+what a mask hides, or a grid of one colour: the picked object's.
 
 Each demo output must be exactly the subgrid under the object of the grid (by one of the four ways to
 cut a grid into objects) whose size, colour count, height or width is the largest (or smallest),
@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from batt_tasks.dsl.colour import numcolors
 from batt_tasks.dsl.logic import size
 from batt_tasks.dsl.objects import objects
-from batt_tasks.dsl.picks import TRAIT_NAMES, pickcrop
+from batt_tasks.dsl.picks import TRAIT_NAMES, pickcolour, pickcrop
 from batt_tasks.dsl.sizing import height, subgrid, width
 from batt_tasks.dsl.transforms import maskedpart
 from batt_tasks.dsl.types import Grid, Object
@@ -47,6 +47,35 @@ def learned_crops(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> 
                     flags = ", ".join(BOOLEANS[flag] for flag in (univalued, diagonal))
                     return [f"pickcrop(I, {flags}, {name}, {BOOLEANS[most]})"]
     return []
+
+
+def learned_colour_picks(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[str]:
+    """A grid of one colour in every demo output's shape, in the colour of the object a trait picks.
+
+    Only where the demo outputs differ in colour: one colour throughout is a constant, the simpler explanation.
+    """
+    shapes = {(len(o), len(o[0])) for _, o in pairs}
+    colours = [{v for row in o for v in row} for _, o in pairs]
+    if len(shapes) != 1 or any(len(found) != 1 for found in colours) or len(set.union(*colours)) == 1:
+        return []
+    (shape,) = shapes
+    for univalued, diagonal in CUTS:
+        for trait, name in enumerate(TRAIT_NAMES):
+            for most in (True, False):
+                pick = (univalued, diagonal, trait, most)
+                if all(_colour(i, *pick) == o[0][0] for i, o in pairs) and all(
+                    _colour(i, *pick) is not None for i in tests
+                ):
+                    flags = f"{BOOLEANS[univalued]}, {BOOLEANS[diagonal]}"
+                    return [f"canvas(pickcolour(I, {flags}, {name}, {BOOLEANS[most]}), {shape!r})"]
+    return []
+
+
+def _colour(grid: Grid, univalued: bool, diagonal: bool, trait: int, most: bool) -> int | None:
+    try:
+        return pickcolour(grid, univalued, diagonal, trait, most)
+    except ValueError:
+        return None
 
 
 def _picked(grid: Grid, univalued: bool, diagonal: bool, trait: int, most: bool) -> Grid | None:

@@ -43,8 +43,8 @@ HIGHER_ORDER: dict[str, tuple[frozenset[str], ...]] = {
 # arguments are learned, not enumerated (batt_tasks/search/cellrules.py, layouts.py, crops.py, panels.py, views.py).
 EXCLUDED = frozenset({
     "product", "identity", "totuple", "initset", "first", "last", "dedupe", "cellrule", "rankedrule", "arrange",
-    "kronecker", "pickcrop", "stackparts", "shrinkblocks", "blockrule", "bridges", "rays", "halo", "boxes",
-    "maskedpart", "gaps", "rings",
+    "kronecker", "pickcrop", "pickcolour", "stackparts", "shrinkblocks", "blockrule", "bridges", "rays", "halo",
+    "boxes", "maskedpart", "gaps", "rings",
 })  # fmt: skip
 SMALL_INTEGERS = (0, 1, 2, 3)
 UNIT_PAIRS = ((0, 1), (1, 0), (1, 1), (0, -1), (-1, 0))

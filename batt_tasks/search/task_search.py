@@ -26,7 +26,7 @@ from batt_tasks.payloads import Candidate, grid_text
 from batt_tasks.sandbox.run import alarm, apply_memory_cap, run_sample, timer_installed
 from batt_tasks.sandbox.whitelist import Rejected, compile_solver
 from batt_tasks.search.cellrules import learned_ranked_rules, learned_rules
-from batt_tasks.search.crops import learned_crops, learned_masks
+from batt_tasks.search.crops import learned_colour_picks, learned_crops, learned_masks
 from batt_tasks.search.enumeration import Enumerator, program_source
 from batt_tasks.search.layouts import learned_layouts
 from batt_tasks.search.mutate import demo_colours, mutate, neighbours, prepared_seeds
@@ -121,6 +121,7 @@ def search_task(task: ArcTask, options: SearchOptions, stop: Stop | None = None)
             chosen.solvers += [_record(rule, "rankedrule") for rule in learned_ranked_rules(task.train, tests)]
         chosen.solvers += [_record(layout, "layout") for layout in learned_layouts(task.train, tests)]
         crops = learned_crops(task.train, tests) or learned_masks(task.train, tests)
+        crops = crops or learned_colour_picks(task.train, tests)
         chosen.solvers += [_record(crop, "crop") for crop in crops]
         panels = learned_overlays(task.train, tests) + learned_shrinks(task.train, tests)
         panels += learned_block_rules(task.train, tests)

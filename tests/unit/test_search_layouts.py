@@ -7,7 +7,7 @@ from batt_tasks.dsl.layouts import FLIPH, FLIPV, arrange, cellblocks, kronecker
 from batt_tasks.dsl.partitions import blockrule, shrinkblocks, stackparts
 from batt_tasks.dsl.types import Grid
 from batt_tasks.sandbox.whitelist import compile_solver
-from batt_tasks.search.crops import learned_crops, learned_masks
+from batt_tasks.search.crops import learned_colour_picks, learned_crops, learned_masks
 from batt_tasks.search.enumeration import program_source
 from batt_tasks.search.layouts import learned_layouts
 from batt_tasks.search.panels import learned_block_rules, learned_overlays, learned_shrinks
@@ -103,6 +103,32 @@ def test_twins_at_the_extreme_are_one_answer_and_different_objects_are_none() ->
     unlike: Grid = ((1, 1, 0, 3, 3), (0, 0, 0, 0, 0), (2, 0, 0, 0, 0))
     with pytest.raises(ValueError):
         pickcrop(unlike, True, False, PICKCELLS, True)
+
+
+# The largest object's colour, as a 2x2 grid of it.
+LARGEST_SCENES: list[tuple[Grid, Grid]] = [
+    (((1, 1, 0, 2), (1, 1, 0, 0), (0, 0, 0, 3)), ((1, 1), (1, 1))),
+    (((4, 0, 0, 0), (0, 0, 6, 6), (0, 0, 6, 0)), ((6, 6), (6, 6))),
+]
+
+
+def test_learns_the_colour_of_the_picked_object_as_a_grid_of_the_outputs_shape() -> None:
+    test: Grid = ((0, 7, 0), (8, 8, 8), (0, 0, 0))
+    found = learned_colour_picks(LARGEST_SCENES, [test])
+    assert found == ["canvas(pickcolour(I, T, F, PICKCELLS, T), (2, 2))"]
+    assert _solves(found[0], [*LARGEST_SCENES, (test, ((8, 8), (8, 8)))])
+
+
+def test_no_colour_pick_where_a_constant_explains_the_demos_or_a_test_ties() -> None:
+    same = [(grid, ((1, 1), (1, 1))) for grid, _ in LARGEST_SCENES[:1]] * 2
+    assert learned_colour_picks(same, [LARGEST_SCENES[1][0]]) == []
+    tie: Grid = ((5, 5, 0, 9, 9), (0, 0, 0, 0, 0))  # two largest objects of different colours
+    assert learned_colour_picks(LARGEST_SCENES, [tie]) == []
+    from batt_tasks.dsl.picks import PICKCELLS, pickcolour
+
+    with pytest.raises(ValueError):
+        pickcolour(tie, True, False, PICKCELLS, True)
+    assert pickcolour(((5, 5, 0, 5, 5), (0, 0, 0, 0, 1)), True, False, PICKCELLS, True) == 5  # tied, one colour
 
 
 # Three 2x2 panels stacked (no separators): where panels overlap, 2 shows over 1 and 1 over 3.
