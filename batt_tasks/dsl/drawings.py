@@ -1,11 +1,11 @@
 """Drawings made from the grid's own cells: lines between two cells of one colour or out to the border, the
 background between any two cells, the ring of cells around each object, each object's bounding box and the
-ring just outside it.
+ring just outside it, a pattern around each cell of a colour.
 
 The lines take the directions to draw in as a tuple of unit steps, (0, 1) along rows, (1, 0) along columns,
 (1, 1) and (1, -1) along the diagonals; where two lines cross, the one drawn first stays. Every drawing covers
 only the background (colour.background_of) and is computed from the grid as given, not from what it already
-drew. The search learns the arguments (batt_tasks/search/views.py); these are not enumerated.
+drew. The search learns the arguments (batt_tasks/search/views.py, stamps.py); these are not enumerated.
 """
 
 from collections.abc import Iterator
@@ -15,7 +15,7 @@ from .geometry import _bounds
 from .objects import objects
 from .types import Boolean, Colour, Grid, Tuple
 
-__all__ = ["boxes", "bridges", "gaps", "halo", "rays", "rings"]
+__all__ = ["boxes", "bridges", "gaps", "halo", "rays", "rings", "stamps"]
 
 _SIDES = ((0, 1), (1, 0), (0, -1), (-1, 0))
 _CORNERS = ((1, 1), (1, -1), (-1, 1), (-1, -1))
@@ -138,3 +138,21 @@ def rings(grid: Grid, colour: Colour) -> Grid:
         cells.update((i, j) for i in range(top, bottom + 1) for j in (left, right))
         cells.update((i, j) for j in range(left, right + 1) for i in (top, bottom))
     return _painted(grid, cells, colour)
+
+
+def stamps(grid: Grid, table: Tuple) -> Grid:
+    """Return the grid with the background next to each cell of a colour the table names painted in that colour's
+    pattern: table entries (colour, ((di, dj, paint), ...)), each offset one step to a side or a corner.
+    ValueError where two patterns paint one cell in different colours."""
+    background = background_of(grid)
+    height, width = len(grid), len(grid[0])
+    patterns = dict(table)
+    painted: dict[tuple[int, int], int] = {}
+    for i, row in enumerate(grid):
+        for j, v in enumerate(row):
+            for di, dj, paint in patterns.get(v, ()) if v != background else ():
+                cell = (i + di, j + dj)
+                free = 0 <= cell[0] < height and 0 <= cell[1] < width and grid[cell[0]][cell[1]] == background
+                if free and painted.setdefault(cell, paint) != paint:
+                    raise ValueError("two patterns paint one cell in different colours")
+    return tuple(tuple(painted.get((i, j), v) for j, v in enumerate(row)) for i, row in enumerate(grid))

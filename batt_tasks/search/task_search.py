@@ -1,5 +1,5 @@
-"""One task's search: its own seed, cell rules, layouts, crops, panels and cell rules on views learned from the
-demos, typed enumeration, then mutations of every known solver.
+"""One task's search: its own seed, cell rules, layouts, crops, panels, stamps and cell rules on views learned from
+the demos, typed enumeration, then mutations of every known solver.
 
 The search runs programs only on the demo inputs and only to choose what the pipeline gets: the
 solvers it found (every demo output reproduced) and, to fill the task's share, programs whose
@@ -31,6 +31,7 @@ from batt_tasks.search.enumeration import Enumerator, program_source
 from batt_tasks.search.layouts import learned_layouts
 from batt_tasks.search.mutate import demo_colours, mutate, neighbours, prepared_seeds
 from batt_tasks.search.panels import learned_block_rules, learned_overlays, learned_shrinks
+from batt_tasks.search.stamps import learned_stamps
 from batt_tasks.search.views import learned_view_rules
 from batt_tasks.solvers import seed_sources
 
@@ -126,6 +127,7 @@ def search_task(task: ArcTask, options: SearchOptions, stop: Stop | None = None)
         panels = learned_overlays(task.train, tests) + learned_shrinks(task.train, tests)
         panels += learned_block_rules(task.train, tests)
         chosen.solvers += [_record(expression, "panels") for expression in panels]
+        chosen.solvers += [_record(expression, "stamp") for expression in learned_stamps(task.train, tests)]
         if not chosen.solvers:
             chosen.solvers += [_record(rule, "viewrule") for rule in learned_view_rules(task.train, tests, deadline)]
     if len(chosen.solvers) < options.solutions:

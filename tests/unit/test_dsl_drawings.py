@@ -1,11 +1,11 @@
 """Drawings from a grid's own cells: bridges between two cells of one colour, rays out to the border, rings
-around objects, their bounding boxes."""
+around objects, their bounding boxes, patterns stamped next to cells of a colour."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from batt_tasks.dsl.drawings import boxes, bridges, gaps, halo, rays, rings
+from batt_tasks.dsl.drawings import boxes, bridges, gaps, halo, rays, rings, stamps
 from batt_tasks.dsl.types import Grid
 
 # Two 3s facing along a row, two 2s along a column, a lone 4.
@@ -91,3 +91,15 @@ def test_lines_only_paint_black_in_colours_the_grid_has(rows: list[list[int]]) -
             (v, w) for row, new in zip(grid, drawn, strict=True) for v, w in zip(row, new, strict=True) if v != w
         ]
         assert all(v == 0 and w in {1, 2, 3} for v, w in changed)
+
+
+def test_stamps_paint_each_colours_pattern_on_the_background_next_to_its_cells() -> None:
+    table = ((3, ((0, 1, 7), (-1, 0, 8))), (4, ((1, 1, 9),)))
+    # The 3 at (1, 0) paints 7 right of it and 8 above; the 3 at (1, 3) has no cell to its right; the 2 stamps nothing.
+    assert stamps(GRID, table) == ((8, 2, 0, 8), (3, 7, 0, 3), (0, 2, 4, 0))
+    assert stamps(((0, 0, 0), (0, 4, 0), (0, 0, 0)), table) == ((0, 0, 0), (0, 4, 0), (0, 0, 9))
+
+
+def test_stamps_that_paint_one_cell_in_two_colours_are_an_error() -> None:
+    with pytest.raises(ValueError):
+        stamps(((3, 0, 4),), ((3, ((0, 1, 7),)), (4, ((0, -1, 8),))))
