@@ -34,8 +34,25 @@ def test_marks_are_in_a_colour_no_input_uses_and_need_one() -> None:
 
 def test_no_rule_when_shapes_differ_or_time_is_up() -> None:
     assert learned_view_rules(DEMOS, [TEST], deadline=time.monotonic() - 1) == []
-    grown = [(grid_in, grid_out + grid_out) for grid_in, grid_out in DEMOS]
-    assert learned_view_rules(grown, [TEST], deadline=time.monotonic() + 60) == []
+    taller = [(grid_in, grid_out + grid_out[:1]) for grid_in, grid_out in DEMOS]  # 4 rows from 3: no multiple
+    assert learned_view_rules(taller, [TEST], deadline=time.monotonic() + 60) == []
+    unlike = [(DEMOS[0][0], DEMOS[0][1] * 2), (DEMOS[1][0], DEMOS[1][1] * 3)]  # twice, then three times as tall
+    assert learned_view_rules(unlike, [TEST], deadline=time.monotonic() + 60) == []
+
+
+def test_an_output_a_multiple_of_its_input_is_read_from_the_input_grown_to_it() -> None:
+    # Tiled twice down, then each row's two cells of one colour joined: a rule on a view of the tiled input.
+    doubled = [(grid_in, grid_out + grid_out) for grid_in, grid_out in DEMOS]
+    rules = learned_view_rules(doubled, [TEST], deadline=time.monotonic() + 60)
+    assert rules and rules[0].startswith("cellrule(bridges(tile(I, (2, 1)), ((0, 1),)), BYCOLOUR, ")
+    solver = compile_solver(program_source(rules[0]))
+    assert solver(TEST) == TEST_OUTPUT + TEST_OUTPUT
+    # Each cell blown up to 2x2 and recoloured: the learners read the blown-up grid itself.
+    blown = [(((1, 0),), ((2, 2, 0, 0), (2, 2, 0, 0))), (((0, 1),), ((0, 0, 2, 2), (0, 0, 2, 2)))]
+    # Tiled, the same demos fit a table of positions too, a longer one that paints this test wrong: the shorter wins.
+    rule = learned_view_rules(blown, [((1, 1),)], deadline=time.monotonic() + 60)[0]
+    assert rule.startswith("cellrule(upscale(I, 2), BYCOLOUR, ")
+    assert compile_solver(program_source(rule))(((1, 1),)) == ((2, 2, 2, 2), (2, 2, 2, 2))
 
 
 def test_no_rule_where_no_view_explains_the_demos() -> None:
