@@ -5,9 +5,10 @@ the budget (programs tried per task) and the time limit per task given here. The
 from the rows in that database:
 - solved: tasks with a solver that reproduces every demo output;
 - correct: tasks whose two best such solvers include one right on the test outputs (ARC's rule);
-- by origin of the best solver: the hand-written seed, a learned cell rule (on colours or on colour ranks),
-  layout of blocks, crop, panels overlaid or shrunk, a pattern stamped around cells of a colour, a cell rule on
-  a view (lines drawn, enclosed areas marked), an enumerated program, a mutation.
+- by origin of the best solver: the hand-written seed, a learned cell rule (on colours, on colour ranks, or on
+  colours named by where the cell sees them), layout of blocks, crop, panels overlaid or shrunk, a pattern
+  stamped around cells of a colour, a cell rule on a view (lines drawn, enclosed areas marked), an enumerated
+  program, a mutation.
 Seeds exist only for training tasks, so evaluation figures are the search's alone; the training
 row also shows the search without seeds (correct tasks whose best solver is not the seed).
 Two runs with the same seed give the same table and the same correct tasks as long as no task hits
@@ -44,7 +45,8 @@ WHERE a.run_id = ? GROUP BY a.task_id
 
 # The best solver's origin families, in the table's column order.
 ORIGINS = (
-    "seed", "cellrule", "rankedrule", "layout", "crop", "panels", "stamp", "viewrule", "enumerate", "mutate",
+    "seed", "cellrule", "rankedrule", "relativerule", "layout", "crop", "panels", "stamp", "viewrule", "enumerate",
+    "mutate",
 )  # fmt: skip
 
 
@@ -142,7 +144,7 @@ def show(rows: list[dict], args: argparse.Namespace) -> None:
                         f"limit {args.seconds:g} s/task, stop after {args.stop_after}, seed {args.seed}, "
                         f"{os.cpu_count()} cores")  # fmt: skip
     for column in ("split", "tasks", "solved", "correct", "% correct", "correct w/o seeds", "% w/o seeds",
-                   "best: seed/rule/ranked/layout/crop/panels/stamp/view/enum/mutate", "right when demo-exact",
+                   "best: seed/rule/ranked/relative/layout/crop/panels/stamp/view/enum/mutate", "right when demo-exact",
                    "by attempt 2 only", "programs tried", "hit time",
                    "s/task (wall)"):  # fmt: skip
         table.add_column(column, justify="right")

@@ -32,11 +32,15 @@ FEATURE_NAMES = (
     BYREGION, BYSIZERANK, BYTWINS,
 ) = range(21)  # fmt: skip
 
-__all__ = [*FEATURE_NAMES, "cellrule", "rankedrule"]
+__all__ = [*FEATURE_NAMES, "cellrule", "rankedrule", "relativerule"]
 
 OFF_GRID = -1
 # In a ranked rule's table, a colour below this is a rank among the input's colours; this plus c is colour c.
 ABSOLUTE = 10
+# In a relative rule, the grid's commonest colour, in a description and as a colour to paint.
+BACKGROUND = -2
+# The features whose descriptions hold only colours (and OFF_GRID): those a relative rule can read.
+RELATIVE_FEATURES = (BYCOLOUR, BYMIRRORS, BYLINES, BYRAYS, BYNEIGHBOURS, BYRAYS8, BYWINDOW, BYPALETTE)
 _FOUR = ((0, 1), (0, -1), (1, 0), (-1, 0))
 _EIGHT = (*_FOUR, (1, 1), (1, -1), (-1, 1), (-1, -1))
 
@@ -257,3 +261,40 @@ def rankedrule(grid: Grid, feature: Integer, table: Tuple) -> Grid:
         return ranks[code]
 
     return tuple(tuple(paint(code) for code in row) for row in cellrule(ranked(grid), feature, table))
+
+
+def relative(description: Description, background: int) -> tuple[Description, dict[int, int]]:
+    """The description with its colours named by where they first appear in it (the cell's own colour first,
+    0, 1, ...; a set of colours is sorted after naming), the background as BACKGROUND; and those names."""
+    names: dict[int, int] = {}
+
+    def name(colour: int) -> int:
+        if colour in (OFF_GRID, background):
+            return BACKGROUND if colour == background else OFF_GRID
+        return names.setdefault(colour, len(names))
+
+    named = tuple(tuple(sorted(map(name, part))) if isinstance(part, tuple) else name(part) for part in description)
+    return named, names
+
+
+def relativerule(grid: Grid, feature: Integer, table: Tuple) -> Grid:
+    """cellrule on descriptions with relative colours (`relative`): the table paints a colour its description
+    names (a name below ABSOLUTE), the background (BACKGROUND) or a fixed colour (ABSOLUTE + colour), so one
+    rule can say "the colour met to the left" whatever that colour is. Only RELATIVE_FEATURES."""
+    if feature not in RELATIVE_FEATURES:
+        raise ValueError("a feature that describes more than colours")
+    background = colour_ranks(grid)[0]
+    lookup = dict(table)
+
+    def paint(description: Description) -> int:
+        named, names = relative(description, background)
+        if (code := lookup.get(named)) is None:
+            raise ValueError("a cell the rule has no colour for")
+        if code == BACKGROUND or code >= ABSOLUTE:
+            return background if code == BACKGROUND else code - ABSOLUTE
+        colours = [colour for colour, index in names.items() if index == code]
+        if not colours:
+            raise ValueError("a colour the cell's description does not name")
+        return colours[0]
+
+    return tuple(tuple(paint(description) for description in row) for row in describe(grid, feature))

@@ -9,7 +9,19 @@ those come first.
 
 from collections.abc import Callable, Sequence
 
-from batt_tasks.dsl.cellrules import ABSOLUTE, FEATURE_NAMES, FEATURES, Description, colour_ranks, describe, ranked
+from batt_tasks.dsl.cellrules import (
+    ABSOLUTE,
+    BACKGROUND,
+    FEATURE_NAMES,
+    FEATURES,
+    RELATIVE_FEATURES,
+    Description,
+    colour_ranks,
+    describe,
+    ranked,
+    relative,
+    relativerule,
+)
 from batt_tasks.dsl.types import Grid
 
 # A cell's description (what one feature says of it) -> the colour it becomes.
@@ -60,6 +72,43 @@ def learned_ranked_rules(
                 found.append((len(table), encoding_index, feature, tuple(sorted(table.items()))))
     simplest = sorted(found, key=lambda entry: entry[:3])[:limit]
     return [f"rankedrule({source}, {FEATURE_NAMES[feature]}, {pairs_!r})" for _, _, feature, pairs_ in simplest]
+
+
+def learned_relative_rules(
+    pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], limit: int = 2, source: str = "I"
+) -> list[str]:
+    """Up to `limit` relativerule expressions: the same search on descriptions whose colours are named by where
+    they appear (batt_tasks/dsl/cellrules.py `relative`), for outputs that copy a colour the cell sees, whatever
+    that colour is. An output colour is learned as a name, the background, or else a fixed colour."""
+    if any((len(grid_in), len(grid_in[0])) != (len(grid_out), len(grid_out[0])) for grid_in, grid_out in pairs):
+        return []
+    found = []
+    for feature in RELATIVE_FEATURES:
+        table = _relative_table(pairs, feature)
+        if table is None:
+            continue
+        rule = tuple(sorted(table.items()))
+        try:
+            for grid in tests:
+                relativerule(grid, feature, rule)
+        except ValueError:
+            continue
+        found.append((len(table), feature, rule))
+    simplest = sorted(found, key=lambda entry: entry[:2])[:limit]
+    return [f"relativerule({source}, {FEATURE_NAMES[feature]}, {rule!r})" for _, feature, rule in simplest]
+
+
+def _relative_table(pairs: Sequence[tuple[Grid, Grid]], feature: int) -> Table | None:
+    table: Table = {}
+    for grid_in, grid_out in pairs:
+        background = colour_ranks(grid_in)[0]
+        for described, wanted in zip(describe(grid_in, feature), grid_out, strict=True):
+            for description, colour in zip(described, wanted, strict=True):
+                named, names = relative(description, background)
+                code = BACKGROUND if colour == background else names.get(colour, ABSOLUTE + colour)
+                if table.setdefault(named, code) != code:
+                    return None
+    return table
 
 
 def _encoded(grid_in: Grid, grid_out: Grid, encoding: Encoding) -> Grid:

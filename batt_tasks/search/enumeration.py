@@ -43,9 +43,9 @@ HIGHER_ORDER: dict[str, tuple[frozenset[str], ...]] = {
 # arguments are learned, not enumerated (batt_tasks/search/cellrules.py, layouts.py, crops.py, panels.py, views.py,
 # stamps.py).
 EXCLUDED = frozenset({
-    "product", "identity", "totuple", "initset", "first", "last", "dedupe", "cellrule", "rankedrule", "arrange",
-    "kronecker", "pickcrop", "pickcolour", "stackparts", "shrinkblocks", "blockrule", "bridges", "rays", "halo",
-    "boxes", "maskedpart", "gaps", "rings", "stamps",
+    "product", "identity", "totuple", "initset", "first", "last", "dedupe", "cellrule", "rankedrule", "relativerule",
+    "arrange", "kronecker", "pickcrop", "pickcolour", "stackparts", "shrinkblocks", "blockrule", "bridges", "rays",
+    "halo", "boxes", "maskedpart", "gaps", "rings", "stamps",
 })  # fmt: skip
 SMALL_INTEGERS = (0, 1, 2, 3)
 UNIT_PAIRS = ((0, 1), (1, 0), (1, 1), (0, -1), (-1, 0))

@@ -25,7 +25,7 @@ from batt_tasks.dsl.types import Grid
 from batt_tasks.payloads import Candidate, grid_text
 from batt_tasks.sandbox.run import alarm, apply_memory_cap, run_sample, timer_installed
 from batt_tasks.sandbox.whitelist import Rejected, compile_solver
-from batt_tasks.search.cellrules import learned_ranked_rules, learned_rules
+from batt_tasks.search.cellrules import learned_ranked_rules, learned_relative_rules, learned_rules
 from batt_tasks.search.crops import learned_colour_picks, learned_crops, learned_masks
 from batt_tasks.search.enumeration import Enumerator, program_source
 from batt_tasks.search.layouts import learned_layouts
@@ -120,6 +120,8 @@ def search_task(task: ArcTask, options: SearchOptions, stop: Stop | None = None)
         chosen.solvers += [_record(rule, "cellrule") for rule in learned_rules(task.train, tests)]
         if not chosen.solvers:
             chosen.solvers += [_record(rule, "rankedrule") for rule in learned_ranked_rules(task.train, tests)]
+        if not chosen.solvers:
+            chosen.solvers += [_record(rule, "relativerule") for rule in learned_relative_rules(task.train, tests)]
         chosen.solvers += [_record(layout, "layout") for layout in learned_layouts(task.train, tests)]
         crops = learned_crops(task.train, tests) or learned_masks(task.train, tests)
         crops = crops or learned_colour_picks(task.train, tests)

@@ -5,7 +5,7 @@ first draw something, then colour it: the background no path joins to the border
 one colour or out from every cell, the ring of cells around each object, its bounding box or the ring outside
 that box, the background between any two cells (batt_tasks/dsl/drawings.py); what is marked rather than drawn
 is marked in a colour no input uses.
-Each view, simplest first, stands in for the input in the same learners, cellrule then rankedrule, and the
+Each view, simplest first, stands in for the input in the same learners, cellrule, rankedrule, relativerule, and the
 first view with a rule gives it: `cellrule(rays(I, ((0, 1),)), BYRAYS8, ...)`. A view that gives the same
 grids as the input or an earlier view, on every demo and test input, is skipped.
 Where every output is the same multiple of its input (twice as tall, three times each way), the input is first
@@ -22,7 +22,7 @@ from batt_tasks.dsl.logic import identity
 from batt_tasks.dsl.sizing import hupscale, tile, vupscale
 from batt_tasks.dsl.transforms import fillenclosed, mirror4
 from batt_tasks.dsl.types import Grid
-from batt_tasks.search.cellrules import learned_ranked_rules, learned_rules
+from batt_tasks.search.cellrules import learned_ranked_rules, learned_relative_rules, learned_rules
 from batt_tasks.search.enumeration import BOOLEANS
 
 RIGHT, LEFT, DOWN, UP = (0, 1), (0, -1), (1, 0), (-1, 0)
@@ -36,6 +36,7 @@ RAY_DIRECTIONS = (
 )  # fmt: skip
 
 View = tuple[str, Callable[[Grid], Grid]]
+LEARNERS = (learned_rules, learned_ranked_rules, learned_relative_rules)
 
 
 def views(inputs: Sequence[Grid], source: str = "I") -> list[View]:
@@ -103,7 +104,7 @@ def learned_view_rules(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]
         rules
         for base, grown_pairs, grown_tests in bases
         if base != "I"
-        for learner in (learned_rules, learned_ranked_rules)
+        for learner in LEARNERS
         if (rules := learner(grown_pairs, grown_tests, source=base))
     ]
     if found:
@@ -131,7 +132,7 @@ def _first_view_rules(
             continue
         seen.add(key)
         shown_pairs = [(grid, grid_out) for grid, (_, grid_out) in zip(shown, pairs, strict=True)]
-        for learner in (learned_rules, learned_ranked_rules):
+        for learner in LEARNERS:
             if rules := learner(shown_pairs, shown_tests, source=expression):
                 return rules
     return []

@@ -3,7 +3,7 @@
 import pytest
 
 from batt_tasks.sandbox.whitelist import compile_solver
-from batt_tasks.search.cellrules import learned_ranked_rules, learned_rules
+from batt_tasks.search.cellrules import learned_ranked_rules, learned_relative_rules, learned_rules
 from batt_tasks.search.enumeration import program_source
 
 # Fill what a ring of 1s encloses with 4: the enclosed background is the rule.
@@ -71,3 +71,32 @@ def test_a_ranked_rule_refuses_a_grid_with_fewer_colours_than_it_paints() -> Non
     assert solver(((6, 5, 5),)) == ((5, 6, 6),)
     with pytest.raises(ValueError):
         solver(((5, 5, 5),))  # one colour: rank 1 has none
+
+
+# A cell of the background takes the colour of its left neighbour, whatever that colour is: a new one in the test.
+SMEARED = [
+    (((3, 0, 0), (0, 0, 0), (0, 5, 0)), ((3, 3, 0), (0, 0, 0), (0, 5, 5))),
+    (((0, 0, 0), (4, 0, 0), (0, 0, 0)), ((0, 0, 0), (4, 4, 0), (0, 0, 0))),
+]
+SMEARED_TEST = ((7, 0, 0), (0, 0, 0), (0, 8, 0))  # the first demo's picture in two new colours
+
+
+def test_a_relative_rule_paints_a_colour_the_cell_sees_even_one_the_demos_never_showed() -> None:
+    assert learned_rules(SMEARED, [SMEARED_TEST]) == []  # no table of colours knows 7 and 8
+    rules = learned_relative_rules(SMEARED, [SMEARED_TEST])
+    assert rules and rules[0].startswith("relativerule(I, ")
+    solver = compile_solver(program_source(rules[0]))
+    assert [solver(grid_in) for grid_in, _ in SMEARED] == [grid_out for _, grid_out in SMEARED]
+    assert solver(SMEARED_TEST) == ((7, 7, 0), (0, 0, 0), (0, 8, 8))
+
+
+def test_no_relative_rule_for_a_description_the_demos_never_showed() -> None:
+    # Two coloured cells side by side: the demos never said what a colour beside another colour does.
+    assert learned_relative_rules(SMEARED, [((3, 4, 0),)]) == []
+
+
+def test_a_relative_rule_reads_only_features_made_of_colours() -> None:
+    from batt_tasks.dsl.cellrules import BYSIZE, relativerule
+
+    with pytest.raises(ValueError):
+        relativerule(SMEARED_TEST, BYSIZE, ())
