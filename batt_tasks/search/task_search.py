@@ -1,5 +1,5 @@
 """One task's search: its own seed, cell rules, layouts, crops, panels, stamps and cell rules on views learned from
-the demos, typed enumeration, then mutations of every known solver.
+the demos, typed enumeration, then mutations of every known solver, and last relative rules on views.
 
 The search runs programs only on the demo inputs and only to choose what the pipeline gets: the
 solvers it found (every demo output reproduced) and, to fill the task's share, programs whose
@@ -32,7 +32,7 @@ from batt_tasks.search.layouts import learned_layouts
 from batt_tasks.search.mutate import demo_colours, mutate, neighbours, prepared_seeds
 from batt_tasks.search.panels import learned_block_rules, learned_overlays, learned_shrinks
 from batt_tasks.search.stamps import learned_stamps
-from batt_tasks.search.views import learned_view_rules
+from batt_tasks.search.views import RELATIVE, learned_view_rules
 from batt_tasks.solvers import seed_sources
 
 # The budget's share for mutations (the rest enumerates): measured on 100 ARC-AGI-1 evaluation tasks,
@@ -111,12 +111,12 @@ def search_task(task: ArcTask, options: SearchOptions, stop: Stop | None = None)
     chosen = Chosen(options.keep)
     inputs = [grid for grid, _ in task.train]
     outputs = [grid for _, grid in task.train]
+    tests = [grid for grid, _ in task.test]
     own = seed_sources().get(task.id)
     if own is not None:
         chosen.solvers.append({"source": own, "origin": f"seed:{task.id}"})
     if len(chosen.solvers) < options.solutions:
         # Cheap (a few ms) and, where they apply to the test inputs, right on every task measured so far.
-        tests = [grid for grid, _ in task.test]
         chosen.solvers += [_record(rule, "cellrule") for rule in learned_rules(task.train, tests)]
         if not chosen.solvers:
             chosen.solvers += [_record(rule, "rankedrule") for rule in learned_ranked_rules(task.train, tests)]
@@ -140,6 +140,11 @@ def search_task(task: ArcTask, options: SearchOptions, stop: Stop | None = None)
                 _mutations(task, options, mutation_budget, deadline, chosen, result, stop)
         except MemoryError:
             result.stopped_by = "memory"
+        if not chosen.solvers and result.stopped_by not in ("time", "cancelled"):
+            # The loosest learner last: on a view, a rule that copies whatever colour a cell sees can fit demos
+            # that a right enumerated program explains too.
+            relative = learned_view_rules(task.train, tests, deadline, RELATIVE)
+            chosen.solvers += [_record(rule, "viewrule") for rule in relative]
     else:
         result.stopped_by = "solved"
     result.candidates = chosen.records()

@@ -5,12 +5,13 @@ first draw something, then colour it: the background no path joins to the border
 one colour or out from every cell, the ring of cells around each object, its bounding box or the ring outside
 that box, the background between any two cells (batt_tasks/dsl/drawings.py); what is marked rather than drawn
 is marked in a colour no input uses.
-Each view, simplest first, stands in for the input in the same learners, cellrule, rankedrule, relativerule, and the
+Each view, simplest first, stands in for the input in the same learners, cellrule then rankedrule, and the
 first view with a rule gives it: `cellrule(rays(I, ((0, 1),)), BYRAYS8, ...)`. A view that gives the same
 grids as the input or an earlier view, on every demo and test input, is skipped.
 Where every output is the same multiple of its input (twice as tall, three times each way), the input is first
 grown to the output's shape (tiled, each cell blown up, mirrored four ways): the learners read that grown grid,
-then views of it, `rankedrule(tile(I, (2, 2)), BYLINES, ...)`.
+then views of it, `rankedrule(tile(I, (2, 2)), BYLINES, ...)`. The same views can be read by relative rules
+(`relativerule`): the search does that last, where nothing else explained the demos.
 """
 
 import time
@@ -36,7 +37,11 @@ RAY_DIRECTIONS = (
 )  # fmt: skip
 
 View = tuple[str, Callable[[Grid], Grid]]
-LEARNERS = (learned_rules, learned_ranked_rules, learned_relative_rules)
+Learners = tuple[Callable[..., list[str]], ...]
+# Rules of colours and of colour ranks. Relative rules, which copy any colour the cell sees, are looser: the search
+# reads views with them only where nothing else, enumeration included, explained the demos.
+STRICT: Learners = (learned_rules, learned_ranked_rules)
+RELATIVE: Learners = (learned_relative_rules,)
 
 
 def views(inputs: Sequence[Grid], source: str = "I") -> list[View]:
@@ -90,7 +95,9 @@ def _blown_up(grid: Grid, rows: int, columns: int) -> Grid:
     return vupscale(hupscale(grid, columns), rows)
 
 
-def learned_view_rules(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], deadline: float) -> list[str]:
+def learned_view_rules(
+    pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], deadline: float, learners: Learners = STRICT
+) -> list[str]:
     """The rules (at most two) of the first view that has any, trying views until the deadline: of the input, or,
     where the input is first grown to the outputs' shape, the shortest rules read from any grown grid, else the
     rules of the first view of one that has any."""
@@ -104,19 +111,19 @@ def learned_view_rules(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]
         rules
         for base, grown_pairs, grown_tests in bases
         if base != "I"
-        for learner in LEARNERS
+        for learner in learners
         if (rules := learner(grown_pairs, grown_tests, source=base))
     ]
     if found:
         return min(found, key=lambda rules: len(rules[0]))
     for base, grown_pairs, grown_tests in bases:
-        if rules := _first_view_rules(grown_pairs, grown_tests, base, deadline):
+        if rules := _first_view_rules(grown_pairs, grown_tests, base, learners, deadline):
             return rules
     return []
 
 
 def _first_view_rules(
-    pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], source: str, deadline: float
+    pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid], source: str, learners: Learners, deadline: float
 ) -> list[str]:
     inputs = [grid for grid, _ in pairs]
     seen = {(*inputs, *tests)}
@@ -132,7 +139,7 @@ def _first_view_rules(
             continue
         seen.add(key)
         shown_pairs = [(grid, grid_out) for grid, (_, grid_out) in zip(shown, pairs, strict=True)]
-        for learner in LEARNERS:
+        for learner in learners:
             if rules := learner(shown_pairs, shown_tests, source=expression):
                 return rules
     return []

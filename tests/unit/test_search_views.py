@@ -4,7 +4,7 @@ import time
 
 from batt_tasks.sandbox.whitelist import compile_solver
 from batt_tasks.search.enumeration import program_source
-from batt_tasks.search.views import learned_view_rules, views
+from batt_tasks.search.views import RELATIVE, learned_view_rules, views
 
 # Two cells of one colour in a row are joined by a line of their colour.
 DEMOS = [
@@ -59,3 +59,11 @@ def test_no_rule_where_no_view_explains_the_demos() -> None:
     # The output turns every cell 1: the demos say 1 becomes 1 and also becomes 2. No table can say both.
     clashing = [(((1, 0),), ((1, 1),)), (((1, 0),), ((2, 2),))]
     assert learned_view_rules(clashing, [((1, 0),)], deadline=time.monotonic() + 60) == []
+
+
+def test_relative_rules_read_the_views_only_when_asked() -> None:
+    rules = learned_view_rules(DEMOS, [TEST], deadline=time.monotonic() + 60, learners=RELATIVE)
+    assert rules and rules[0].startswith("relativerule(bridges(I, ((0, 1),)), ")
+    solver = compile_solver(program_source(rules[0]))
+    assert solver(TEST) == TEST_OUTPUT
+    assert not learned_view_rules(DEMOS, [TEST], deadline=time.monotonic() + 60)[0].startswith("relativerule")
