@@ -30,6 +30,23 @@ def _path(grid: Grid, background: int, i: int, j: int, step: tuple[int, int]) ->
         i, j = i + di, j + dj
 
 
+def _spans(grid: Grid, steps: list[tuple[int, int]], same_colour: bool) -> Iterator[tuple[int, list[tuple[int, int]]]]:
+    """(colour, cells) for each run of background that leaves a cell of that colour along a step and ends at
+    another cell inside the grid (same_colour: one of the same colour), in step, row, column order."""
+    background = background_of(grid)
+    height, width = len(grid), len(grid[0])
+    for step in steps:
+        for i, row in enumerate(grid):
+            for j, colour in enumerate(row):
+                if colour == background:
+                    continue
+                path = list(_path(grid, background, i, j, step))
+                end_i, end_j = i + step[0] * (len(path) + 1), j + step[1] * (len(path) + 1)
+                inside = 0 <= end_i < height and 0 <= end_j < width
+                if path and inside and (not same_colour or grid[end_i][end_j] == colour):
+                    yield colour, path
+
+
 def _steps(directions: Tuple) -> list[tuple[int, int]]:
     steps = [tuple(step) for step in directions]
     if not steps or any(len(step) != 2 or max(map(abs, step)) != 1 for step in steps):
@@ -49,22 +66,7 @@ def _drawn(grid: Grid, lines: Iterator[tuple[int, list[tuple[int, int]]]]) -> Gr
 def bridges(grid: Grid, directions: Tuple) -> Grid:
     """Return the grid with the background between two cells of one colour, facing each other along a
     direction with only background between, painted in that colour."""
-    steps = _steps(directions)
-    background = background_of(grid)
-    height, width = len(grid), len(grid[0])
-
-    def lines() -> Iterator[tuple[int, list[tuple[int, int]]]]:
-        for step in steps:
-            for i in range(height):
-                for j in range(width):
-                    if (colour := grid[i][j]) == background:
-                        continue
-                    cells = list(_path(grid, background, i, j, step))
-                    end = (i + step[0] * (len(cells) + 1), j + step[1] * (len(cells) + 1))
-                    if cells and 0 <= end[0] < height and 0 <= end[1] < width and grid[end[0]][end[1]] == colour:
-                        yield colour, cells
-
-    return _drawn(grid, lines())
+    return _drawn(grid, _spans(grid, _steps(directions), same_colour=True))
 
 
 def rays(grid: Grid, directions: Tuple) -> Grid:
@@ -113,19 +115,8 @@ def boxes(grid: Grid, colour: Colour, diagonal: Boolean) -> Grid:
 
 def gaps(grid: Grid, colour: Colour) -> Grid:
     """Return the grid with the background between any two other cells along a row or a column painted in colour."""
-    background = background_of(grid)
-    height, width = len(grid), len(grid[0])
-    cells: set[tuple[int, int]] = set()
-    for step in ((0, 1), (1, 0)):
-        for i, row in enumerate(grid):
-            for j, v in enumerate(row):
-                if v == background:
-                    continue
-                path = list(_path(grid, background, i, j, step))
-                end = (i + step[0] * (len(path) + 1), j + step[1] * (len(path) + 1))
-                if path and 0 <= end[0] < height and 0 <= end[1] < width:
-                    cells.update(path)
-    return _painted(grid, cells, colour)
+    between = {cell for _, path in _spans(grid, [(0, 1), (1, 0)], same_colour=False) for cell in path}
+    return _painted(grid, between, colour)
 
 
 def rings(grid: Grid, colour: Colour) -> Grid:
