@@ -158,7 +158,7 @@ def show(rows: list[dict], args: argparse.Namespace) -> None:
             str(row["tried"]), str(row["timed_out"]),
             f"{row['seconds_per_task']}",
         )  # fmt: skip
-    Console(width=200).print(table)
+    Console(width=260).print(table)
 
 
 if __name__ == "__main__":
