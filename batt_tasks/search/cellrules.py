@@ -19,6 +19,7 @@ from batt_tasks.dsl.cellrules import (
     colour_ranks,
     describe,
     ranked,
+    rankedrule,
     relative,
     relativerule,
 )
@@ -69,9 +70,21 @@ def learned_ranked_rules(
         for feature in range(len(FEATURES)):
             table = _table(coded, feature)
             if table is not None and all(_covers(table, ranked(grid), feature) for grid in tests):
-                found.append((len(table), encoding_index, feature, tuple(sorted(table.items()))))
+                rule = tuple(sorted(table.items()))
+                if all(_paints(grid, feature, rule) for grid in tests):
+                    found.append((len(table), encoding_index, feature, rule))
     simplest = sorted(found, key=lambda entry: entry[:3])[:limit]
     return [f"rankedrule({source}, {FEATURE_NAMES[feature]}, {pairs_!r})" for _, _, feature, pairs_ in simplest]
+
+
+def _paints(grid: Grid, feature: int, rule: tuple[tuple[Description, int], ...]) -> bool:
+    """Whether every rank the rule paints on the grid is one of its colours (a covered table can still name a
+    rank a test grid lacks)."""
+    try:
+        rankedrule(grid, feature, rule)
+    except ValueError:
+        return False
+    return True
 
 
 def learned_relative_rules(

@@ -100,3 +100,13 @@ def test_a_relative_rule_reads_only_features_made_of_colours() -> None:
 
     with pytest.raises(ValueError):
         relativerule(SMEARED_TEST, BYSIZE, ())
+
+
+def test_a_ranked_rule_that_names_a_rank_the_test_lacks_is_not_offered() -> None:
+    # The demo swaps its two colours by rank; the test has one colour only, so it has no rank 1 to paint with.
+    demos = [(((1, 2, 2),), ((2, 1, 1),))]
+    test = ((5, 5),)
+    rules = learned_ranked_rules(demos, [test])
+    assert rules
+    for rule in rules:
+        compile_solver(program_source(rule))(test)  # every offered rule paints the test
